@@ -1,0 +1,109 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using FriendLite.Edge.Sessions;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>
+/// Option factories shared by every command. Each option also reads <c>FRIENDLITE_&lt;OPTION&gt;</c>
+/// (a flag on the command line wins); a bad value from either source is a parse error naming its
+/// source, so the command exits 2 with one sentence.
+/// </summary>
+internal static class CliOptions
+{
+    public static string EnvironmentName(string option) =>
+        "FRIENDLITE_" + option.TrimStart('-').Replace('-', '_').ToUpperInvariant();
+
+    public static Option<T> Create<T>(string name, string description, string valueName, Func<T> fallback, Func<string, T> parse)
+    {
+        var variable = EnvironmentName(name);
+        var option = new Option<T>(name)
+        {
+            Description = $"{description} [env: {variable}]",
+            HelpName = valueName,
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+                return TryParse(result, parse, text, $"{name} '{text}'", fallback);
+            },
+            DefaultValueFactory = result =>
+            {
+                var text = Environment.GetEnvironmentVariable(variable);
+                return string.IsNullOrEmpty(text) ? fallback() : TryParse(result, parse, text, $"{variable}='{text}'", fallback);
+            },
+        };
+        return option;
+    }
+
+    /// <summary>A switch: present means true; the environment accepts 1/0, true/false, yes/no, on/off.</summary>
+    public static Option<bool> Flag(string name, string description)
+    {
+        var variable = EnvironmentName(name);
+        return new Option<bool>(name)
+        {
+            Description = $"{description} [env: {variable}]",
+            DefaultValueFactory = result =>
+            {
+                var text = Environment.GetEnvironmentVariable(variable);
+                return string.IsNullOrEmpty(text) ? false : TryParse(result, ParseBoolean, text, $"{variable}='{text}'", () => false);
+            },
+        };
+    }
+
+    public static Option<int> Port(int fallback) =>
+        Create("--port", "TCP port to listen on.", "PORT", () => fallback, text =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535
+                ? port
+                : throw new FormatException("is not a port number from 1 to 65535"));
+
+    public static Option<string> Host() =>
+        Create("--host", "Address to listen on (0.0.0.0 for every interface, 127.0.0.1 for this machine only).", "ADDRESS", () => "0.0.0.0", text =>
+            text.Length > 0 && !text.Contains('/', StringComparison.Ordinal) && !text.Contains(' ', StringComparison.Ordinal)
+                ? text
+                : throw new FormatException("is not a host name or IP address"));
+
+    public static Option<string> DataDirectory() =>
+        Create("--data-dir", "Where the database, audio and secrets are kept (default: /var/lib/friendlite as root, else ~/.local/share/friendlite).", "DIR",
+            Storage.DataDirectory.Default, text => text.Length > 0 ? text : throw new FormatException("is empty"));
+
+    public static Option<LogLevel> LogLevel() =>
+        Create("--log-level", "Least severe log lines to write: debug, info, warn or error.", "LEVEL", () => Sessions.LogLevel.Info, text =>
+            text.ToLowerInvariant() switch
+            {
+                "debug" or "trace" => Sessions.LogLevel.Debug,
+                "info" or "information" => Sessions.LogLevel.Info,
+                "warn" or "warning" => Sessions.LogLevel.Warn,
+                "error" => Sessions.LogLevel.Error,
+                _ => throw new FormatException("is not one of debug, info, warn, error"),
+            });
+
+    public static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback, TimeSpan minimum, TimeSpan maximum) =>
+        Create(name, $"{description} (e.g. 500ms, 10s, 2m).", "DURATION", () => fallback, text =>
+        {
+            var value = Sessions.Duration.Parse(text);
+            return value >= minimum && value <= maximum
+                ? value
+                : throw new FormatException($"must be between {Sessions.Duration.Format(minimum)} and {Sessions.Duration.Format(maximum)}");
+        });
+
+    private static bool ParseBoolean(string text) => text.ToLowerInvariant() switch
+    {
+        "1" or "true" or "yes" or "on" => true,
+        "0" or "false" or "no" or "off" => false,
+        _ => throw new FormatException("is not a boolean (use true or false)"),
+    };
+
+    private static T TryParse<T>(ArgumentResult result, Func<string, T> parse, string text, string what, Func<T> fallback)
+    {
+        try
+        {
+            return parse(text);
+        }
+        catch (FormatException ex)
+        {
+            result.AddError($"{what} {ex.Message}.");
+            return fallback();
+        }
+    }
+}

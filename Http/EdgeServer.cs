@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>
+/// The server's lifetime. Ownership: the root group owns the accept loop and the nested
+/// <c>requests</c> group, which owns every request (and, later, every client session). Stopping:
+/// stop counting as ready, cancel the requests group (new requests get 503), await it within the
+/// shutdown timeout, close the listener, await the root group.
+/// </summary>
+internal sealed class EdgeServer : IAsyncDisposable
+{
+    private readonly TaskGroup _root;
+    private readonly TaskGroup _requests;
+    private readonly HttpHost _host;
+    private readonly long _started;
+    private readonly Log _log;
+    private int _stopping;
+    private Task<bool>? _stop;
+
+    private EdgeServer(ServerOptions options, Log log, Database database, Router router, long started)
+    {
+        Options = options;
+        Database = database;
+        _log = log;
+        _started = started;
+        _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
+        _requests = new TaskGroup("requests", _root);
+        router.MapHealth(this);
+        _host = HttpHost.Start(options.Host, options.Port, router, log);
+        _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
+    }
+
+    public ServerOptions Options { get; }
+
+    public Database Database { get; }
+
+    public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
+
+    public bool IsStopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>Cancelled when a server-level task fails: the server cannot go on and must stop.</summary>
+    public CancellationToken Faulted => _root.Token;
+
+    public TaskGroupSnapshot Snapshot() => _root.Snapshot();
+
+    /// <summary>Prepares the data directory and database, binds the port and starts accepting.</summary>
+    public static EdgeServer Start(ServerOptions options, Log log)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
+        var database = Database.Open(dataDirectory);
+        try
+        {
+            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, new Router(), started);
+            log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
+            return server;
+        }
+        catch
+        {
+            Database.ReleasePooledConnections();
+            throw;
+        }
+    }
+
+    /// <summary>Runs until <paramref name="stop"/> fires or a server task fails, then shuts down. Returns the exit code.</summary>
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using (stop.Register(() => stopped.TrySetResult()))
+        await using (_root.Token.Register(() => stopped.TrySetResult()))
+        {
+            await stopped.Task;
+        }
+
+        var faulted = _root.IsCancellationRequested && !IsStopping;
+        var clean = await StopAsync();
+        return clean && !faulted ? 0 : 1;
+    }
+
+    /// <summary>Graceful shutdown within <see cref="ServerOptions.ShutdownTimeout"/>. True when everything finished in time.</summary>
+    public Task<bool> StopAsync()
+    {
+        lock (_root)
+        {
+            return _stop ??= StopCoreAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync();
+
+    private async Task<bool> StopCoreAsync()
+    {
+        Volatile.Write(ref _stopping, 1);
+        var clock = Stopwatch.StartNew();
+        _log.Info("server", "stopping", ("in_flight", _requests.Snapshot().Children.Count));
+        _requests.Cancel();
+        var drained = await WithinAsync(_requests.WaitQuietlyAsync(), Options.ShutdownTimeout);
+        _host.Stop();
+        var remaining = Options.ShutdownTimeout - clock.Elapsed;
+        var finished = drained && await WithinAsync(_root.WaitQuietlyAsync(), remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
+        if (!finished)
+        {
+            _root.Cancel();
+            _log.Error(
+                "server",
+                $"shutdown did not finish within {Options.ShutdownTimeout.TotalSeconds:0.###} s; exiting with tasks still running",
+                ("tasks", Describe(_root.Snapshot())));
+            return false;
+        }
+
+        Database.ReleasePooledConnections();
+        var counts = ProcessCounts.Read();
+        _log.Info(
+            "server",
+            "stopped",
+            ("after_ms", clock.ElapsedMilliseconds),
+            ("open_fds", counts.OpenFileDescriptors),
+            ("threads", counts.Threads),
+            ("live_groups", counts.LiveGroups),
+            ("task_failures", TaskGroup.FailureCount));
+        return true;
+    }
+
+    private static async Task<bool> WithinAsync(Task task, TimeSpan timeout)
+    {
+        using var timer = new CancellationTokenSource();
+        var delay = Task.Delay(timeout, timer.Token);
+        var winner = await Task.WhenAny(task, delay);
+        await timer.CancelAsync();
+        return winner == task;
+    }
+
+    private static string Describe(TaskGroupSnapshot group) =>
+        string.Join(",", group.Children.Select(c => $"{group.Name}/{c.Name}").Concat(group.Groups.Select(Describe)).Where(s => s.Length > 0));
+}

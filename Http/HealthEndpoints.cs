@@ -1,0 +1,83 @@
+using System.Reflection;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary><c>GET /health</c> (liveness with component checks) and <c>GET /readiness</c>.</summary>
+internal static class HealthEndpoints
+{
+    /// <summary>Below this much free space in the data directory, health reports the disk as degraded.</summary>
+    public const long LowDiskBytes = 256L * 1024 * 1024;
+
+    public static string Version { get; } =
+        typeof(HealthEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
+
+    public static Router MapHealth(this Router router, EdgeServer server)
+    {
+        router.MapGet("/health", context => HealthAsync(context, server));
+        router.MapGet("/readiness", context => ReadinessAsync(context, server));
+        return router;
+    }
+
+    private static async Task HealthAsync(RequestContext context, EdgeServer server)
+    {
+        var database = await CheckDatabaseAsync(server.Database, context.CancellationToken);
+        var disk = CheckDisk(server.Options.DataDirectory);
+        var components = new Dictionary<string, ComponentHealth>
+        {
+            ["database"] = database,
+            ["disk"] = disk,
+            ["transcription"] = new("unavailable", "no transcription engine is configured in this version"),
+        };
+        var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
+        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components);
+        await context.WriteJsonAsync(status == "unhealthy" ? 503 : 200, body, HttpJsonContext.Default.HealthResponse);
+    }
+
+    private static async Task ReadinessAsync(RequestContext context, EdgeServer server)
+    {
+        if (server.IsStopping)
+        {
+            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", "shutting down"), HttpJsonContext.Default.ReadinessResponse);
+            return;
+        }
+
+        var database = await CheckDatabaseAsync(server.Database, context.CancellationToken);
+        if (database.Status != "ok")
+        {
+            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", database.Detail), HttpJsonContext.Default.ReadinessResponse);
+            return;
+        }
+
+        await context.WriteJsonAsync(200, new ReadinessResponse("ready", null), HttpJsonContext.Default.ReadinessResponse);
+    }
+
+    private static async Task<ComponentHealth> CheckDatabaseAsync(Database database, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var version = await database.GetSchemaVersionAsync(cancellationToken);
+            return new ComponentHealth("ok", $"schema version {version}");
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            return new ComponentHealth("error", ex.Message);
+        }
+    }
+
+    private static ComponentHealth CheckDisk(string dataDirectory)
+    {
+        try
+        {
+            var free = new DriveInfo(dataDirectory).AvailableFreeSpace;
+            var mib = free / (1024 * 1024);
+            return free < LowDiskBytes
+                ? new ComponentHealth("degraded", $"{mib} MiB free in the data directory")
+                : new ComponentHealth("ok", $"{mib} MiB free");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return new ComponentHealth("error", ex.Message);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>One HTTP request as a handler sees it: the listener context, route values and the request's token.</summary>
+internal sealed class RequestContext(HttpListenerContext listenerContext, IReadOnlyDictionary<string, string> routeValues, CancellationToken cancellationToken)
+{
+    public HttpListenerContext ListenerContext { get; } = listenerContext;
+
+    public HttpListenerRequest Request => ListenerContext.Request;
+
+    public HttpListenerResponse Response => ListenerContext.Response;
+
+    public IReadOnlyDictionary<string, string> RouteValues { get; } = routeValues;
+
+    public CancellationToken CancellationToken { get; } = cancellationToken;
+
+    /// <summary>True once a handler has started a response (headers can no longer change).</summary>
+    public bool ResponseStarted { get; private set; }
+
+    public string Route(string name) => RouteValues[name];
+
+    public async Task WriteJsonAsync<T>(int status, T value, JsonTypeInfo<T> typeInfo)
+    {
+        var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        ResponseStarted = true;
+        Response.StatusCode = status;
+        Response.ContentType = "application/json; charset=utf-8";
+        Response.ContentLength64 = body.Length;
+        if (Request.HttpMethod != "HEAD")
+        {
+            await Response.OutputStream.WriteAsync(body, CancellationToken);
+        }
+    }
+
+    /// <summary>An error in FastAPI's shape (<c>{"detail": "..."}</c>), which Friend-Lite's clients already parse.</summary>
+    public Task WriteErrorAsync(int status, string detail) =>
+        WriteJsonAsync(status, new ErrorResponse(detail), HttpJsonContext.Default.ErrorResponse);
+}

@@ -1,0 +1,10 @@
+using System.CommandLine;
+using FriendLite.Edge.Http;
+
+// Composition only: the command tree. Each command lives with its feature.
+var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
+{
+    ServeCommand.Create(),
+};
+
+return await CommandLine.InvokeAsync(root, args, Console.Out, Console.Error);

@@ -1,0 +1,462 @@
+using System.Diagnostics;
+
+namespace FriendLite.Edge.Sessions;
+
+/// <summary>
+/// Structured concurrency: every task has an owner that awaits it.
+///
+/// Ownership: a group owns its children (spawned tasks), its nested groups and the resources handed
+/// to <see cref="Own{T}"/>. <see cref="WaitAsync"/> returns only after every child and nested group has
+/// finished; then owned resources are disposed in reverse order; then failures are thrown (one
+/// exception, or an <see cref="AggregateException"/>). The first child that fails with anything but the
+/// group's own cancellation cancels the whole group. A child that ignores cancellation is reported
+/// after a grace period and still awaited: a group never abandons a child.
+///
+/// A nested group (created with a parent group, inside a task that awaits it) is linked to the
+/// parent's token and counts as one of the parent's children until its owner has completed it: the
+/// parent cannot finish before it. The nested group's failures go to its owner (and to the log), not
+/// to the parent, so one client's fault never cancels the server.
+/// </summary>
+internal sealed class TaskGroup : IAsyncDisposable
+{
+    private static int s_liveGroups;
+    private static long s_failures;
+    private static long s_stragglerReports;
+
+    private readonly Lock _gate = new();
+    private readonly CancellationTokenSource _cts;
+    private readonly TaskGroup? _parent;
+    private readonly TaskGroupOptions _options;
+    private readonly List<Child> _children = [];
+    private readonly List<TaskGroup> _groups = [];
+    private readonly List<IAsyncDisposable> _owned = [];
+    private readonly List<Exception> _failures = [];
+    private readonly TaskCompletionSource _cancelled = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _finished = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly CancellationTokenRegistration _cancelRegistration;
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private Task? _completion;
+    private bool _closed;
+    private bool _failuresObserved;
+    private TaskGroupState _state = TaskGroupState.Running;
+
+    public TaskGroup(string name, CancellationToken cancellationToken = default)
+        : this(name, parent: null, TaskGroupOptions.Default, cancellationToken)
+    {
+    }
+
+    public TaskGroup(string name, TaskGroupOptions options, CancellationToken cancellationToken = default)
+        : this(name, parent: null, options, cancellationToken)
+    {
+    }
+
+    /// <summary>A nested group: linked to the parent's token, awaited by the parent.</summary>
+    public TaskGroup(string name, TaskGroup parent)
+        : this(name, parent, parent._options, parent.Token)
+    {
+    }
+
+    private TaskGroup(string name, TaskGroup? parent, TaskGroupOptions options, CancellationToken cancellationToken)
+    {
+        Name = name;
+        _options = options;
+        _parent = parent;
+        parent?.Attach(this);
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _cancelRegistration = _cts.Token.Register(static state => ((TaskGroup)state!).OnCancelled(), this);
+        Interlocked.Increment(ref s_liveGroups);
+    }
+
+    /// <summary>Groups created and not yet completed, process-wide (a leak detector for tests and diagnostics).</summary>
+    public static int LiveGroups => Volatile.Read(ref s_liveGroups);
+
+    /// <summary>Child failures recorded since start, process-wide.</summary>
+    public static long FailureCount => Interlocked.Read(ref s_failures);
+
+    /// <summary>Children reported for not finishing within the grace period after cancellation, process-wide.</summary>
+    public static long StragglerReports => Interlocked.Read(ref s_stragglerReports);
+
+    public string Name { get; }
+
+    /// <summary>Cancelled when the group is cancelled, its parent is, or a child fails.</summary>
+    public CancellationToken Token => _cts.Token;
+
+    public bool IsCancellationRequested => _cts.IsCancellationRequested;
+
+    /// <summary>Completes (never faults) when the group has finished: children, nested groups and owned resources.</summary>
+    public Task Finished => _finished.Task;
+
+    /// <summary>Starts a named child on the thread pool. Throws when the group is cancelled or has completed.</summary>
+    public void Spawn(string name, Func<CancellationToken, Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        lock (_gate)
+        {
+            ThrowIfClosed(name);
+            var child = new Child(name);
+            _children.Add(child);
+            child.Task = Task.Run(() => RunChildAsync(child, work));
+        }
+    }
+
+    /// <summary>Hands a resource to the group: disposed after every child has finished, in reverse order.</summary>
+    public T Own<T>(T resource) where T : IAsyncDisposable
+    {
+        lock (_gate)
+        {
+            if (_closed)
+            {
+                throw new InvalidOperationException($"Task group '{Name}' has completed and cannot own '{resource}'.");
+            }
+
+            _owned.Add(resource);
+        }
+
+        return resource;
+    }
+
+    /// <summary>Asks every child to stop. Children are still awaited by <see cref="WaitAsync"/>.</summary>
+    public void Cancel()
+    {
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Already completed: nothing left to cancel.
+        }
+    }
+
+    /// <summary>
+    /// Waits for every child without cancelling them, disposes owned resources, then throws the
+    /// failures. Safe to call more than once; every caller awaits the same completion.
+    /// </summary>
+    public async Task WaitAsync()
+    {
+        await EnsureCompletion();
+        ThrowFailures(markObserved: true);
+    }
+
+    /// <summary>Cancels, waits for everything, and throws failures that no <see cref="WaitAsync"/> has thrown yet.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Cancel();
+        await EnsureCompletion();
+        ThrowFailures(markObserved: true, onlyUnobserved: true);
+    }
+
+    /// <summary>A snapshot of the live tree: this group, its children and nested groups, with states and ages.</summary>
+    public TaskGroupSnapshot Snapshot()
+    {
+        lock (_gate)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var children = _children
+                .Select(c => new TaskSnapshot(c.Name, StateOf(c), Stopwatch.GetElapsedTime(c.Started, now).TotalSeconds))
+                .ToList();
+            var groups = _groups.Select(g => g.Snapshot()).ToList();
+            return new TaskGroupSnapshot(Name, StateName(_state), Stopwatch.GetElapsedTime(_started, now).TotalSeconds, children, groups);
+        }
+    }
+
+    private Task EnsureCompletion()
+    {
+        lock (_gate)
+        {
+            return _completion ??= CompleteAsync();
+        }
+    }
+
+    private async Task CompleteAsync()
+    {
+        try
+        {
+            await AwaitChildrenAsync();
+            await DisposeOwnedAsync();
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _state = _failures.Count > 0 ? TaskGroupState.Faulted : TaskGroupState.Completed;
+            }
+
+            _cancelRegistration.Dispose();
+            _cts.Dispose();
+            _parent?.Detach(this);
+            Interlocked.Decrement(ref s_liveGroups);
+            _finished.TrySetResult();
+        }
+    }
+
+    private async Task AwaitChildrenAsync()
+    {
+        var stragglersReported = false;
+        while (true)
+        {
+            Task[] pending;
+            lock (_gate)
+            {
+                if (_children.Count == 0 && _groups.Count == 0)
+                {
+                    _closed = true;
+                    return;
+                }
+
+                pending = [.. _children.Select(c => c.Task!), .. _groups.Select(g => g.Finished)];
+                if (_state == TaskGroupState.Running)
+                {
+                    _state = TaskGroupState.Waiting;
+                }
+            }
+
+            var all = Task.WhenAll(pending);
+            if (stragglersReported)
+            {
+                await all;
+                continue;
+            }
+
+            if (!_cts.IsCancellationRequested)
+            {
+                // Wait for the children, or for cancellation to start the straggler clock.
+                await Task.WhenAny(all, _cancelled.Task);
+                continue;
+            }
+
+            using var graceCts = new CancellationTokenSource();
+            var grace = Task.Delay(_options.StragglerGrace, graceCts.Token);
+            if (await Task.WhenAny(all, grace) == grace)
+            {
+                ReportStragglers();
+                stragglersReported = true;
+            }
+
+            await graceCts.CancelAsync();
+        }
+    }
+
+    private async Task RunChildAsync(Child child, Func<CancellationToken, Task> work)
+    {
+        try
+        {
+            await work(_cts.Token);
+            child.Outcome = ChildOutcome.Completed;
+        }
+        catch (OperationCanceledException) when (_cts.IsCancellationRequested)
+        {
+            child.Outcome = ChildOutcome.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            child.Outcome = ChildOutcome.Faulted;
+            Fail(child.Name, ex);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _children.Remove(child);
+            }
+        }
+    }
+
+    private void Fail(string childName, Exception exception)
+    {
+        Interlocked.Increment(ref s_failures);
+        lock (_gate)
+        {
+            _failures.Add(exception);
+        }
+
+        _options.Log.Exception(LogLevel.Error, "taskgroup", $"'{childName}' in group '{Name}' failed; cancelling the group", exception);
+        Cancel();
+    }
+
+    private async Task DisposeOwnedAsync()
+    {
+        IAsyncDisposable[] owned;
+        lock (_gate)
+        {
+            owned = [.. _owned];
+            _owned.Clear();
+        }
+
+        for (var i = owned.Length - 1; i >= 0; i--)
+        {
+            try
+            {
+                await owned[i].DisposeAsync();
+            }
+            catch (Exception ex)
+            {
+                Interlocked.Increment(ref s_failures);
+                lock (_gate)
+                {
+                    _failures.Add(ex);
+                }
+
+                _options.Log.Exception(LogLevel.Error, "taskgroup", $"disposing a resource of group '{Name}' failed", ex);
+            }
+        }
+    }
+
+    private void ReportStragglers()
+    {
+        var snapshot = Snapshot();
+        var names = snapshot.Children.Select(c => c.Name).Concat(snapshot.Groups.Select(g => g.Name + " (group)")).ToList();
+        Interlocked.Add(ref s_stragglerReports, names.Count);
+        _options.Log.Warn(
+            "taskgroup",
+            $"group '{Name}' still waiting for children {_options.StragglerGrace.TotalSeconds:0.###} s after cancellation; still awaiting them",
+            ("children", string.Join(",", names)));
+        _options.OnStragglers?.Invoke(Name, names);
+    }
+
+    private void ThrowFailures(bool markObserved, bool onlyUnobserved = false)
+    {
+        Exception[] failures;
+        lock (_gate)
+        {
+            if (_failures.Count == 0 || (onlyUnobserved && _failuresObserved))
+            {
+                return;
+            }
+
+            _failuresObserved |= markObserved;
+            failures = [.. _failures];
+        }
+
+        if (failures.Length == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
+        }
+
+        throw new AggregateException($"{failures.Length} tasks of group '{Name}' failed.", failures);
+    }
+
+    private void ThrowIfClosed(string what)
+    {
+        if (_closed)
+        {
+            throw new InvalidOperationException($"Task group '{Name}' has completed; cannot start '{what}'.");
+        }
+
+        if (_cts.IsCancellationRequested)
+        {
+            throw new InvalidOperationException($"Task group '{Name}' is cancelled; cannot start '{what}'.");
+        }
+    }
+
+    private void Attach(TaskGroup child)
+    {
+        lock (_gate)
+        {
+            ThrowIfClosed(child.Name);
+            _groups.Add(child);
+        }
+    }
+
+    private void Detach(TaskGroup child)
+    {
+        lock (_gate)
+        {
+            _groups.Remove(child);
+        }
+    }
+
+    private void OnCancelled()
+    {
+        lock (_gate)
+        {
+            if (_state is TaskGroupState.Running or TaskGroupState.Waiting)
+            {
+                _state = TaskGroupState.Cancelling;
+            }
+        }
+
+        _cancelled.TrySetResult();
+    }
+
+    private string StateOf(Child child) => child.Outcome switch
+    {
+        ChildOutcome.Running when _cts.IsCancellationRequested => "cancelling",
+        ChildOutcome.Running => "running",
+        ChildOutcome.Completed => "completed",
+        ChildOutcome.Cancelled => "cancelled",
+        _ => "faulted",
+    };
+
+    private static string StateName(TaskGroupState state) => state switch
+    {
+        TaskGroupState.Running => "running",
+        TaskGroupState.Waiting => "waiting",
+        TaskGroupState.Cancelling => "cancelling",
+        TaskGroupState.Completed => "completed",
+        _ => "faulted",
+    };
+
+    private enum TaskGroupState
+    {
+        Running,
+        Waiting,
+        Cancelling,
+        Completed,
+        Faulted,
+    }
+
+    private enum ChildOutcome
+    {
+        Running,
+        Completed,
+        Cancelled,
+        Faulted,
+    }
+
+    private sealed class Child(string name)
+    {
+        public string Name { get; } = name;
+
+        public long Started { get; } = Stopwatch.GetTimestamp();
+
+        public Task? Task { get; set; }
+
+        public volatile ChildOutcome Outcome;
+    }
+}
+
+/// <summary>Settings a group passes to its nested groups.</summary>
+internal sealed record TaskGroupOptions(TimeSpan StragglerGrace, Log Log, Action<string, IReadOnlyList<string>>? OnStragglers = null)
+{
+    public static TaskGroupOptions Default { get; } = new(TimeSpan.FromSeconds(5), Log.Null);
+}
+
+internal sealed record TaskSnapshot(string Name, string State, double AgeSeconds);
+
+internal sealed record TaskGroupSnapshot(
+    string Name,
+    string State,
+    double AgeSeconds,
+    IReadOnlyList<TaskSnapshot> Children,
+    IReadOnlyList<TaskGroupSnapshot> Groups)
+{
+    /// <summary>This group and every nested group, depth first.</summary>
+    public int GroupCount => 1 + Groups.Sum(g => g.GroupCount);
+}
+
+internal static class TaskGroupExtensions
+{
+    /// <summary>Waits for the group to finish without throwing its failures (they were logged when they happened).</summary>
+    public static async Task WaitQuietlyAsync(this TaskGroup group)
+    {
+        try
+        {
+            await group.WaitAsync();
+        }
+        catch (Exception)
+        {
+            // Each failure was logged and counted by the group when it happened.
+        }
+    }
+}

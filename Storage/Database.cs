@@ -1,0 +1,178 @@
+using Microsoft.Data.Sqlite;
+
+namespace FriendLite.Edge.Storage;
+
+/// <summary>
+/// The SQLite database in the data directory: WAL mode, a busy timeout, foreign keys on, numbered
+/// migrations. A file that is not a database, is damaged, or was written by a newer version is
+/// refused with a <see cref="StartupException"/> and never modified.
+/// Connections are pooled; open one per unit of work with <see cref="OpenConnectionAsync"/>.
+/// </summary>
+internal sealed class Database
+{
+    public const string FileName = "friendlite.db";
+    private const int BusyTimeoutMs = 5000;
+    private static readonly byte[] s_header = "SQLite format 3\0"u8.ToArray();
+
+    private readonly string _connectionString;
+
+    private Database(string path)
+    {
+        Path = path;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            ForeignKeys = true,
+            DefaultTimeout = BusyTimeoutMs / 1000,
+        }.ToString();
+    }
+
+    public string Path { get; }
+
+    /// <summary>Opens (creating if absent) and migrates the database in <paramref name="dataDirectory"/>.</summary>
+    public static Database Open(string dataDirectory)
+    {
+        var path = System.IO.Path.Combine(dataDirectory, FileName);
+        RefuseIfNotADatabase(path);
+        var database = new Database(path);
+        try
+        {
+            using var connection = database.OpenConnection();
+            var current = ReadSchemaVersion(connection);
+            if (current > Migrations.Latest)
+            {
+                throw new StartupException(
+                    $"The database {path} has schema version {current}, newer than this friendlite-edge understands ({Migrations.Latest}): " +
+                    "run a newer friendlite-edge, or restore a backup made for this version; the database was not modified.");
+            }
+
+            Execute(connection, "PRAGMA journal_mode = WAL;");
+            foreach (var migration in Migrations.All.Where(m => m.Version > current))
+            {
+                Apply(connection, migration);
+            }
+        }
+        catch (SqliteException ex) when (IsCorruption(ex))
+        {
+            SqliteConnection.ClearAllPools();
+            throw Corrupt(path, ex);
+        }
+
+        return database;
+    }
+
+    public SqliteConnection OpenConnection()
+    {
+        var connection = new SqliteConnection(_connectionString);
+        connection.Open();
+        Execute(connection, $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL;");
+        return connection;
+    }
+
+    public async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await using var command = connection.CreateCommand();
+            command.CommandText = $"PRAGMA busy_timeout = {BusyTimeoutMs}; PRAGMA synchronous = NORMAL;";
+            await command.ExecuteNonQueryAsync(cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>The applied schema version (0 for a new database).</summary>
+    public async Task<int> GetSchemaVersionAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken);
+        return ReadSchemaVersion(connection);
+    }
+
+    /// <summary>Closes pooled connections so the WAL is checkpointed and file handles are released.</summary>
+    public static void ReleasePooledConnections() => SqliteConnection.ClearAllPools();
+
+    private static int ReadSchemaVersion(SqliteConnection connection)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations';";
+        if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+        {
+            return 0;
+        }
+
+        command.CommandText = "SELECT coalesce(max(version), 0) FROM schema_migrations;";
+        return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static void Apply(SqliteConnection connection, Migration migration)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    INTEGER PRIMARY KEY,
+                name       TEXT NOT NULL,
+                applied_at INTEGER NOT NULL
+            );
+            """ + migration.Sql;
+        command.ExecuteNonQuery();
+        command.CommandText = "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($version, $name, $at);";
+        command.Parameters.AddWithValue("$version", migration.Version);
+        command.Parameters.AddWithValue("$name", migration.Name);
+        command.Parameters.AddWithValue("$at", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        command.ExecuteNonQuery();
+        transaction.Commit();
+    }
+
+    private static void Execute(SqliteConnection connection, string sql)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.ExecuteNonQuery();
+    }
+
+    /// <summary>Reads the header ourselves, so SQLite never writes to a file that is not a database.</summary>
+    private static void RefuseIfNotADatabase(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return;
+        }
+
+        Span<byte> header = stackalloc byte[16];
+        int read;
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        {
+            if (file.Length == 0)
+            {
+                return;
+            }
+
+            read = file.ReadAtLeast(header, header.Length, throwOnEndOfStream: false);
+        }
+
+        if (read < header.Length || !header.SequenceEqual(s_header))
+        {
+            throw Corrupt(path, null);
+        }
+    }
+
+    private static bool IsCorruption(SqliteException ex) =>
+        ex.SqliteErrorCode is 11 /* SQLITE_CORRUPT */ or 26 /* SQLITE_NOTADB */;
+
+    private static StartupException Corrupt(string path, Exception? inner)
+    {
+        var message = $"The database {path} is damaged or is not a friendlite database: restore it from a backup or move it aside to start with an empty one; it was not modified.";
+        return inner is null ? new StartupException(message) : new StartupException(message, inner);
+    }
+}

@@ -1,0 +1,105 @@
+namespace FriendLite.Edge.Storage;
+
+/// <summary>
+/// The schema, as numbered migrations. Each runs once, in its own transaction, and is recorded in
+/// <c>schema_migrations</c>. Never edit a migration that has shipped: add the next number.
+/// Times are stored as Unix milliseconds (UTC).
+/// </summary>
+internal static class Migrations
+{
+    public static IReadOnlyList<Migration> All { get; } =
+    [
+        new(1, "initial schema", """
+            CREATE TABLE users (
+                id            TEXT PRIMARY KEY,
+                email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                display_name  TEXT,
+                password_hash TEXT NOT NULL,
+                is_admin      INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
+                is_active     INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
+                created_at    INTEGER NOT NULL
+            );
+
+            CREATE TABLE clients (
+                user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                client_id   TEXT NOT NULL,
+                device_name TEXT,
+                first_seen  INTEGER NOT NULL,
+                last_seen   INTEGER NOT NULL,
+                PRIMARY KEY (user_id, client_id)
+            );
+
+            CREATE TABLE conversations (
+                id           TEXT PRIMARY KEY,
+                user_id      TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                client_id    TEXT NOT NULL,
+                started_at   INTEGER NOT NULL,
+                ended_at     INTEGER,
+                audio_path   TEXT,
+                sample_rate  INTEGER NOT NULL DEFAULT 16000,
+                sample_count INTEGER NOT NULL DEFAULT 0,
+                state        TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed', 'failed'))
+            );
+            CREATE INDEX conversations_by_user ON conversations (user_id, started_at);
+            CREATE INDEX conversations_by_client ON conversations (user_id, client_id, started_at);
+
+            CREATE TABLE transcript_segments (
+                id              INTEGER PRIMARY KEY,
+                conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+                start_seconds   REAL NOT NULL,
+                end_seconds     REAL NOT NULL CHECK (end_seconds >= start_seconds),
+                text            TEXT NOT NULL,
+                speaker         TEXT,
+                engine          TEXT,
+                model           TEXT,
+                created_at      INTEGER NOT NULL
+            );
+            CREATE INDEX transcript_segments_by_conversation ON transcript_segments (conversation_id, start_seconds);
+
+            CREATE TABLE memories (
+                id              INTEGER PRIMARY KEY,
+                user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                conversation_id TEXT REFERENCES conversations(id) ON DELETE SET NULL,
+                text            TEXT NOT NULL,
+                kind            TEXT NOT NULL DEFAULT 'note',
+                source          TEXT NOT NULL DEFAULT 'local',
+                created_at      INTEGER NOT NULL
+            );
+            CREATE INDEX memories_by_user ON memories (user_id, created_at);
+
+            -- Full-text index over memories, kept in step by triggers (external content table).
+            CREATE VIRTUAL TABLE memories_fts USING fts5 (
+                text, content = 'memories', content_rowid = 'id', tokenize = 'unicode61 remove_diacritics 2'
+            );
+            CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO memories_fts (rowid, text) VALUES (new.id, new.text);
+            END;
+            CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            END;
+            CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                INSERT INTO memories_fts (rowid, text) VALUES (new.id, new.text);
+            END;
+
+            -- Durable work that must outlive a client (transcription backlog, memory extraction).
+            CREATE TABLE jobs (
+                id           INTEGER PRIMARY KEY,
+                kind         TEXT NOT NULL,
+                payload      TEXT NOT NULL,
+                state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed')),
+                attempts     INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL DEFAULT 5,
+                next_run_at  INTEGER NOT NULL,
+                last_error   TEXT,
+                created_at   INTEGER NOT NULL,
+                updated_at   INTEGER NOT NULL
+            );
+            CREATE INDEX jobs_due ON jobs (state, next_run_at);
+            """),
+    ];
+
+    public static int Latest => All[^1].Version;
+}
+
+internal sealed record Migration(int Version, string Name, string Sql);
