@@ -7,6 +7,7 @@ namespace FriendLite.Edge.Http;
 internal static class CommandLine
 {
     public const int UsageError = 2;
+    public const string ProgramName = "friendlite-edge";
 
     public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
@@ -14,7 +15,7 @@ internal static class CommandLine
         if (parse.Errors.Count > 0 && parse.Action is not HelpAction)
         {
             var command = parse.CommandResult.Command;
-            var path = command == root ? root.Name : $"{Path.GetFileName(root.Name)} {command.Name}";
+            var path = command == root ? ProgramName : $"{ProgramName} {command.Name}";
             await error.WriteLineAsync($"error: {parse.Errors[0].Message}");
             await error.WriteLineAsync($"Run '{path} --help' for usage.");
             return UsageError;

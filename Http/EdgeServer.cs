@@ -20,16 +20,18 @@ internal sealed class EdgeServer : IAsyncDisposable
     private int _stopping;
     private Task<bool>? _stop;
 
-    private EdgeServer(ServerOptions options, Log log, Database database, Router router, long started)
+    private EdgeServer(ServerOptions options, Log log, Database database, Action<Router, EdgeServer>? map, long started)
     {
         Options = options;
         Database = database;
         _log = log;
         _started = started;
+        var router = new Router().MapHealth(this);
+        map?.Invoke(router, this);
+        _host = HttpHost.Start(options.Host, options.Port, router, log);
+        // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
-        router.MapHealth(this);
-        _host = HttpHost.Start(options.Host, options.Port, router, log);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
     }
 
@@ -46,15 +48,16 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public TaskGroupSnapshot Snapshot() => _root.Snapshot();
 
-    /// <summary>Prepares the data directory and database, binds the port and starts accepting.</summary>
-    public static EdgeServer Start(ServerOptions options, Log log)
+    /// <summary>Prepares the data directory and database, binds the port and starts accepting.
+    /// <paramref name="map"/> adds the routes of features composed on top of the host.</summary>
+    public static EdgeServer Start(ServerOptions options, Log log, Action<Router, EdgeServer>? map = null)
     {
         var started = Stopwatch.GetTimestamp();
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
         var database = Database.Open(dataDirectory);
         try
         {
-            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, new Router(), started);
+            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, map, started);
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;
         }

@@ -45,8 +45,10 @@ internal sealed class HttpHost
         catch (Exception ex) when (ex is HttpListenerException or SocketException)
         {
             listener.Close();
-            var inUse = ex is HttpListenerException { ErrorCode: 98 or 10048 } || ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-                || ex.Message.Contains("in use", StringComparison.OrdinalIgnoreCase);
+            // Another process holding the port gives EADDRINUSE; another listener in this process, a prefix conflict.
+            var inUse = ex is HttpListenerException { ErrorCode: 98 or 183 or 10048 } || ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
+                || ex.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
+                || ex.Message.Contains("conflicts with an existing registration", StringComparison.OrdinalIgnoreCase);
             throw new StartupException(
                 inUse
                     ? $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port."
