@@ -24,7 +24,8 @@ internal static class DataDirectory
         var probe = Path.Combine(full, $".write-probe-{Environment.ProcessId}");
         try
         {
-            Directory.CreateDirectory(full);
+            // Audio and secrets are private to the service user.
+            Directory.CreateDirectory(full, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
             File.WriteAllBytes(probe, []);
             File.Delete(probe);
         }
