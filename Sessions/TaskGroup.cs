@@ -25,6 +25,7 @@ internal sealed class TaskGroup : IAsyncDisposable
 
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _cts;
+    private readonly CancellationToken _token; // stays usable after _cts is disposed at completion
     private readonly TaskGroup? _parent;
     private readonly TaskGroupOptions _options;
     private readonly List<Child> _children = [];
@@ -52,7 +53,7 @@ internal sealed class TaskGroup : IAsyncDisposable
 
     /// <summary>A nested group: linked to the parent's token, awaited by the parent.</summary>
     public TaskGroup(string name, TaskGroup parent)
-        : this(name, parent, parent._options, parent.Token)
+        : this(name, parent, parent._options, parent._token)
     {
     }
 
@@ -63,6 +64,7 @@ internal sealed class TaskGroup : IAsyncDisposable
         _parent = parent;
         parent?.Attach(this);
         _cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _token = _cts.Token;
         _cancelRegistration = _cts.Token.Register(static state => ((TaskGroup)state!).OnCancelled(), this);
         Interlocked.Increment(ref s_liveGroups);
     }
@@ -79,7 +81,7 @@ internal sealed class TaskGroup : IAsyncDisposable
     public string Name { get; }
 
     /// <summary>Cancelled when the group is cancelled, its parent is, or a child fails.</summary>
-    public CancellationToken Token => _cts.Token;
+    public CancellationToken Token => _token;
 
     public bool IsCancellationRequested => _cts.IsCancellationRequested;
 
@@ -241,7 +243,7 @@ internal sealed class TaskGroup : IAsyncDisposable
     {
         try
         {
-            await work(_cts.Token);
+            await work(_token);
             child.Outcome = ChildOutcome.Completed;
         }
         catch (OperationCanceledException) when (_cts.IsCancellationRequested)
