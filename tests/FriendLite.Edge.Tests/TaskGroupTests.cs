@@ -85,22 +85,34 @@ public sealed class TaskGroupTests
     public async Task DisposeAsync_ChildIgnoresCancellation_IsReportedAfterGraceAndStillAwaited()
     {
         var reported = new ConcurrentBag<string>();
-        var options = new TaskGroupOptions(TimeSpan.FromMilliseconds(100), Log.Null, (_, names) => { foreach (var n in names) { reported.Add(n); } });
+        var reportSeen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new TaskGroupOptions(TimeSpan.FromMilliseconds(100), Log.Null, (_, names) =>
+        {
+            foreach (var n in names)
+            {
+                reported.Add(n);
+            }
+
+            reportSeen.TrySetResult();
+        });
         var stubbornFinished = false;
         var group = new TaskGroup("g", options);
         group.Spawn("stubborn", async _ =>
         {
-            await Task.Delay(600); // ignores the token on purpose
+            // Ignores its token on purpose; it ends only once the group has reported it (or after 10 s,
+            // so a broken report fails the test instead of hanging it).
+            await Task.WhenAny(reportSeen.Task, Task.Delay(TimeSpan.FromSeconds(10)));
+            await Task.Delay(50);
             stubbornFinished = true;
         });
         group.Spawn("polite", ct => Task.Delay(Long, ct));
 
-        var clock = Stopwatch.StartNew();
         await group.DisposeAsync();
 
         Assert.True(stubbornFinished, "the group returned before its child finished");
-        Assert.Equal(["stubborn"], reported);
-        Assert.True(clock.ElapsedMilliseconds >= 500, $"disposal returned after {clock.ElapsedMilliseconds} ms");
+        // Under load "polite" may itself still be unwinding when the grace period ends, so only
+        // the stubborn child is certain to be named.
+        Assert.Contains("stubborn", reported);
     }
 
     [Fact]
