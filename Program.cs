@@ -6,5 +6,9 @@ var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable serv
 {
     ServeCommand.Create(),
 };
+foreach (var command in UserCommands.Create(Console.Out, Console.Error))
+{
+    root.Subcommands.Add(command);
+}
 
 return await CommandLine.InvokeAsync(root, args, Console.Out, Console.Error);

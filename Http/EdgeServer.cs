@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FriendLite.Edge.Http.Auth;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 
@@ -20,15 +21,20 @@ internal sealed class EdgeServer : IAsyncDisposable
     private int _stopping;
     private Task<bool>? _stop;
 
-    private EdgeServer(ServerOptions options, Log log, Database database, Action<Router, EdgeServer>? map, long started)
+    private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started)
     {
         Options = options;
         Database = database;
+        Accounts = accounts;
         _log = log;
         _started = started;
-        var router = new Router().MapHealth(this);
+        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), TimeProvider.System);
+        var router = new Router()
+            .MapHealth(this)
+            .MapAuth(accounts, limiter, log)
+            .MapUsers(accounts, log);
         map?.Invoke(router, this);
-        _host = HttpHost.Start(options.Host, options.Port, router, log);
+        _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
@@ -39,6 +45,8 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public Database Database { get; }
 
+    public Accounts Accounts { get; }
+
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
     public bool IsStopping => Volatile.Read(ref _stopping) != 0;
@@ -48,16 +56,20 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public TaskGroupSnapshot Snapshot() => _root.Snapshot();
 
-    /// <summary>Prepares the data directory and database, binds the port and starts accepting.
+    /// <summary>Prepares the data directory, database and accounts, binds the port and starts accepting.
     /// <paramref name="map"/> adds the routes of features composed on top of the host.</summary>
-    public static EdgeServer Start(ServerOptions options, Log log, Action<Router, EdgeServer>? map = null)
+    public static async Task<EdgeServer> StartAsync(ServerOptions options, Log log, Action<Router, EdgeServer>? map = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
         var database = Database.Open(dataDirectory);
         try
         {
-            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, map, started);
+            var users = new UserStore(database);
+            var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
+            var accounts = new Accounts(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
+            await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
+            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started);
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;
         }

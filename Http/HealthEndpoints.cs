@@ -14,8 +14,8 @@ internal static class HealthEndpoints
 
     public static Router MapHealth(this Router router, EdgeServer server)
     {
-        router.MapGet("/health", context => HealthAsync(context, server));
-        router.MapGet("/readiness", context => ReadinessAsync(context, server));
+        router.MapGet("/health", context => HealthAsync(context, server), Access.Anonymous);
+        router.MapGet("/readiness", context => ReadinessAsync(context, server), Access.Anonymous);
         return router;
     }
 

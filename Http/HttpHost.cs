@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using FriendLite.Edge.Http.Auth;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 
@@ -14,12 +15,14 @@ internal sealed class HttpHost
 {
     private readonly HttpListener _listener;
     private readonly Router _router;
+    private readonly AccessPolicy _accessPolicy;
     private readonly Log _log;
 
-    private HttpHost(HttpListener listener, Router router, Log log, string host, int port)
+    private HttpHost(HttpListener listener, Router router, AccessPolicy accessPolicy, Log log, string host, int port)
     {
         _listener = listener;
         _router = router;
+        _accessPolicy = accessPolicy;
         _log = log;
         Host = host;
         Port = port;
@@ -30,7 +33,7 @@ internal sealed class HttpHost
     public int Port { get; }
 
     /// <summary>Starts listening, or throws a <see cref="StartupException"/> naming the port when it is taken.</summary>
-    public static HttpHost Start(string host, int port, Router router, Log log)
+    public static HttpHost Start(string host, int port, Router router, AccessPolicy accessPolicy, Log log)
     {
         var listener = new HttpListener { IgnoreWriteExceptions = true };
         foreach (var prefix in Prefixes(host, port))
@@ -56,7 +59,7 @@ internal sealed class HttpHost
                 ex);
         }
 
-        return new HttpHost(listener, router, log, host, port);
+        return new HttpHost(listener, router, accessPolicy, log, host, port);
     }
 
     /// <summary>Accepts until <see cref="Stop"/>; each request becomes a child of <paramref name="requests"/>.</summary>
@@ -111,6 +114,11 @@ internal sealed class HttpHost
         {
             if (match.Handler is not null)
             {
+                if (match.Access != Access.Anonymous)
+                {
+                    context.User = await _accessPolicy.AuthorizeAsync(request, match.Access, cancellationToken);
+                }
+
                 await match.Handler(context);
             }
             else if (match.AllowedMethods.Count > 0)
@@ -122,6 +130,17 @@ internal sealed class HttpHost
             {
                 await context.WriteErrorAsync(404, $"No route for {request.HttpMethod} {path}.");
             }
+        }
+        catch (HttpError refusal)
+        {
+            _log.Info("http", "refused", ("status", refusal.Status), ("method", request.HttpMethod), ("path", path),
+                ("remote", context.RemoteAddress), ("user", context.User?.Id), ("reason", refusal.Message));
+            foreach (var (name, value) in refusal.Headers)
+            {
+                context.Response.AddHeader(name, value);
+            }
+
+            await TryWriteErrorAsync(context, refusal.Status, refusal.Message);
         }
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
         {

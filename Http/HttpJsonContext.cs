@@ -14,6 +14,26 @@ internal sealed record HealthResponse(
 
 internal sealed record ReadinessResponse(string Status, string? Detail);
 
+internal sealed record TokenResponse(string AccessToken, string TokenType);
+
+/// <summary>A user as fastapi-users (Friend-Lite's auth library) shows one, plus <c>is_admin</c> and <c>display_name</c>.</summary>
+internal sealed record UserResponse(
+    string Id,
+    string Email,
+    string? DisplayName,
+    bool IsActive,
+    bool IsSuperuser,
+    bool IsAdmin,
+    bool IsVerified,
+    DateTimeOffset CreatedAt)
+{
+    public static UserResponse From(Storage.User user) =>
+        new(user.Id, user.Email, user.DisplayName, user.IsActive, user.IsAdmin, user.IsAdmin, IsVerified: true, user.CreatedAt);
+}
+
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
+
 /// <summary>Source-generated JSON for every HTTP payload (no reflection, AOT-safe).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -21,4 +41,8 @@ internal sealed record ReadinessResponse(string Status, string? Detail);
 [JsonSerializable(typeof(ErrorResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
+[JsonSerializable(typeof(TokenResponse))]
+[JsonSerializable(typeof(UserResponse))]
+[JsonSerializable(typeof(IReadOnlyList<UserResponse>))]
+[JsonSerializable(typeof(CreateUserRequest))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

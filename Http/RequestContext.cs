@@ -17,6 +17,15 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>The signed-in user; set by the host before any route that is not anonymous runs.</summary>
+    public Storage.User? User { get; set; }
+
+    /// <summary>The signed-in user of a route that requires one.</summary>
+    public Storage.User CurrentUser => User ?? throw new InvalidOperationException("This route was mapped as anonymous.");
+
+    /// <summary>The client's address, for rate limits and logs.</summary>
+    public string RemoteAddress => Request.RemoteEndPoint?.Address.ToString() ?? "unknown";
+
     /// <summary>True once a handler has started a response (headers can no longer change).</summary>
     public bool ResponseStarted { get; private set; }
 

@@ -2,6 +2,14 @@ namespace FriendLite.Edge.Http;
 
 internal delegate Task RouteHandler(RequestContext context);
 
+/// <summary>Who may call a route. The host enforces it before the handler runs; the default is a signed-in user.</summary>
+internal enum Access
+{
+    Anonymous,
+    User,
+    Admin,
+}
+
 /// <summary>
 /// A small exact-segment router: templates like <c>/api/conversations/{client_id}/close</c>.
 /// A path that matches a template under another method gets 405 with an Allow header; no match, 404.
@@ -10,17 +18,17 @@ internal sealed class Router
 {
     private readonly List<Route> _routes = [];
 
-    public Router Map(string method, string template, RouteHandler handler)
+    public Router Map(string method, string template, RouteHandler handler, Access access = Access.User)
     {
-        _routes.Add(new Route(method.ToUpperInvariant(), Split(template), handler));
+        _routes.Add(new Route(method.ToUpperInvariant(), Split(template), handler, access));
         return this;
     }
 
-    public Router MapGet(string template, RouteHandler handler) => Map("GET", template, handler);
+    public Router MapGet(string template, RouteHandler handler, Access access = Access.User) => Map("GET", template, handler, access);
 
-    public Router MapPost(string template, RouteHandler handler) => Map("POST", template, handler);
+    public Router MapPost(string template, RouteHandler handler, Access access = Access.User) => Map("POST", template, handler, access);
 
-    public Router MapDelete(string template, RouteHandler handler) => Map("DELETE", template, handler);
+    public Router MapDelete(string template, RouteHandler handler, Access access = Access.User) => Map("DELETE", template, handler, access);
 
     public RouteMatch Match(string method, string path)
     {
@@ -36,13 +44,13 @@ internal sealed class Router
 
             if (route.Method == method || (method == "HEAD" && route.Method == "GET"))
             {
-                return new RouteMatch(route.Handler, values, []);
+                return new RouteMatch(route.Handler, values, [], route.Access);
             }
 
             allowed.Add(route.Method);
         }
 
-        return new RouteMatch(null, EmptyValues, allowed);
+        return new RouteMatch(null, EmptyValues, allowed, Access.Anonymous);
     }
 
     private static readonly Dictionary<string, string> EmptyValues = [];
@@ -80,7 +88,7 @@ internal sealed class Router
     private static string[] Split(string path) =>
         path.Trim('/').Split('/', StringSplitOptions.None) is [""] ? [] : path.Trim('/').Split('/');
 
-    private sealed record Route(string Method, string[] Segments, RouteHandler Handler);
+    private sealed record Route(string Method, string[] Segments, RouteHandler Handler, Access Access);
 }
 
-internal sealed record RouteMatch(RouteHandler? Handler, IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> AllowedMethods);
+internal sealed record RouteMatch(RouteHandler? Handler, IReadOnlyDictionary<string, string> Values, IReadOnlyList<string> AllowedMethods, Access Access);

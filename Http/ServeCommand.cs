@@ -18,20 +18,44 @@ internal static class ServeCommand
         var shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "How long a graceful shutdown may take before the process exits anyway",
             TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1));
 
+        var authSecretFile = AuthOptions.SecretFile();
+        var tokenLifetime = AuthOptions.TokenLifetime("--token-lifetime", "How long a login token stays valid", TimeSpan.FromHours(24));
+        var adminEmail = CliOptions.Create<string?>("--admin-email", "Create this administrator at start if none exists (also ADMIN_EMAIL).", "EMAIL",
+            () => Environment.GetEnvironmentVariable("ADMIN_EMAIL"), text => text);
+        var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding the first administrator's password (or set ADMIN_PASSWORD).", "FILE",
+            () => null, text => text);
+
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            var log = Log.ForConsole(parse.GetValue(logLevel));
+            AdminAccount? admin;
+            try
+            {
+                admin = AdminFrom(parse.GetValue(adminEmail), parse.GetValue(adminPasswordFile));
+            }
+            catch (StartupException ex)
+            {
+                log.Error("server", ex.Message);
+                return 1;
+            }
+
             var options = new ServerOptions(
                 parse.GetValue(host)!,
                 parse.GetValue(port),
                 parse.GetValue(dataDir)!,
                 parse.GetValue(logLevel),
                 parse.GetValue(offline),
-                parse.GetValue(shutdownTimeout));
-            return await RunAsync(options, Log.ForConsole(options.LogLevel), cancellationToken);
+                parse.GetValue(shutdownTimeout))
+            {
+                AuthSecretFile = parse.GetValue(authSecretFile),
+                TokenLifetime = parse.GetValue(tokenLifetime),
+                Admin = admin,
+            };
+            return await RunAsync(options, log, cancellationToken);
         });
         return command;
     }
@@ -45,7 +69,7 @@ internal static class ServeCommand
         EdgeServer server;
         try
         {
-            server = EdgeServer.Start(options, log);
+            server = await EdgeServer.StartAsync(options, log, cancellationToken: stop.Token);
         }
         catch (StartupException ex)
         {
@@ -56,6 +80,11 @@ internal static class ServeCommand
             }
 
             return 1;
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            log.Info("server", "stopped before start-up finished");
+            return 0;
         }
 
         await using (server)
@@ -70,5 +99,22 @@ internal static class ServeCommand
             log.Info("server", "signal received, shutting down", ("signal", context.Signal));
             stop.Cancel();
         }
+    }
+
+    /// <summary>The bootstrap admin from flags or Friend-Lite's ADMIN_EMAIL/ADMIN_PASSWORD; both parts or neither.</summary>
+    private static AdminAccount? AdminFrom(string? email, string? passwordFile)
+    {
+        var password = passwordFile is not null ? AuthOptions.ReadPasswordFile(passwordFile) : Environment.GetEnvironmentVariable("ADMIN_PASSWORD");
+        if (string.IsNullOrEmpty(email) && string.IsNullOrEmpty(password))
+        {
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(email) || string.IsNullOrEmpty(password))
+        {
+            throw new StartupException("An administrator needs both an email and a password: set ADMIN_EMAIL and ADMIN_PASSWORD, or --admin-email and --admin-password-file.");
+        }
+
+        return new AdminAccount(email, password);
     }
 }

@@ -12,13 +12,17 @@ internal static class Migrations
         new(1, "initial schema", """
             CREATE TABLE users (
                 id            TEXT PRIMARY KEY,
-                email         TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                email         TEXT NOT NULL COLLATE NOCASE,
                 display_name  TEXT,
                 password_hash TEXT NOT NULL,
                 is_admin      INTEGER NOT NULL DEFAULT 0 CHECK (is_admin IN (0, 1)),
                 is_active     INTEGER NOT NULL DEFAULT 1 CHECK (is_active IN (0, 1)),
-                created_at    INTEGER NOT NULL
+                created_at    INTEGER NOT NULL,
+                -- A deleted user whose data was kept stays as a tombstone: it cannot log in, its
+                -- tokens fail, its email is free again, and its rows keep a valid owner.
+                deleted_at    INTEGER
             );
+            CREATE UNIQUE INDEX users_email_live ON users (email COLLATE NOCASE) WHERE deleted_at IS NULL;
 
             CREATE TABLE clients (
                 user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,

@@ -12,7 +12,7 @@ public sealed class HttpHostTests
     [Fact]
     public async Task Health_RunningServer_Returns200JsonWithVersionUptimeAndComponents()
     {
-        await using var server = TestServer.Start();
+        await using var server = await TestServer.StartAsync();
 
         using var response = await server.Client.GetAsync("/health");
 
@@ -32,7 +32,7 @@ public sealed class HttpHostTests
     [Fact]
     public async Task Readiness_RunningServer_IsReady()
     {
-        await using var server = TestServer.Start();
+        await using var server = await TestServer.StartAsync();
 
         using var response = await server.Client.GetAsync("/readiness");
 
@@ -43,7 +43,7 @@ public sealed class HttpHostTests
     [Fact]
     public async Task UnknownRoute_Returns404JsonDetail()
     {
-        await using var server = TestServer.Start();
+        await using var server = await TestServer.StartAsync();
 
         using var response = await server.Client.GetAsync("/api/nothing-here");
 
@@ -55,7 +55,7 @@ public sealed class HttpHostTests
     [Fact]
     public async Task KnownRouteWrongMethod_Returns405WithAllowHeader()
     {
-        await using var server = TestServer.Start();
+        await using var server = await TestServer.StartAsync();
 
         using var response = await server.Client.DeleteAsync("/health");
 
@@ -66,8 +66,8 @@ public sealed class HttpHostTests
     [Fact]
     public async Task HandlerThrows_Returns500JsonWithoutStackTraceAndServerKeepsServing()
     {
-        await using var server = TestServer.Start(map: (router, _) =>
-            router.MapGet("/boom", _ => throw new InvalidOperationException("secret internals at FriendLite.Edge.Something")));
+        await using var server = await TestServer.StartAsync(map: (router, _) =>
+            router.MapGet("/boom", _ => throw new InvalidOperationException("secret internals at FriendLite.Edge.Something"), Access.Anonymous));
 
         using var response = await server.Client.GetAsync("/boom");
 
@@ -81,8 +81,8 @@ public sealed class HttpHostTests
     [Fact]
     public async Task RouteValues_AreBoundAndUnescaped()
     {
-        await using var server = TestServer.Start(map: (router, _) =>
-            router.MapPost("/api/conversations/{client_id}/close", c => c.WriteErrorAsync(200, c.Route("client_id"))));
+        await using var server = await TestServer.StartAsync(map: (router, _) =>
+            router.MapPost("/api/conversations/{client_id}/close", c => c.WriteErrorAsync(200, c.Route("client_id")), Access.Anonymous));
 
         using var response = await server.Client.PostAsync("/api/conversations/abc123-my%20phone/close", new StringContent(""));
 
@@ -92,18 +92,18 @@ public sealed class HttpHostTests
     [Fact]
     public async Task SecondServer_OnTakenPort_RefusesWithSentenceNamingThePort()
     {
-        await using var first = TestServer.Start();
+        await using var first = await TestServer.StartAsync();
         using var dir = new TempDirectory();
         var options = new ServerOptions("127.0.0.1", first.Port, dir.Path, Sessions.LogLevel.Error, true, TimeSpan.FromSeconds(1));
 
-        var thrown = Assert.Throws<StartupException>(() => EdgeServer.Start(options, Sessions.Log.Null));
+        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Sessions.Log.Null));
 
         Assert.Contains($"Port {first.Port}", thrown.Message, StringComparison.Ordinal);
         Assert.Contains("--port", thrown.Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void Start_PortHeldByAnotherProgram_RefusesWithSentenceNamingThePort()
+    public async Task Start_PortHeldByAnotherProgram_RefusesWithSentenceNamingThePort()
     {
         using var other = new TcpListener(IPAddress.Loopback, 0);
         other.Start();
@@ -111,7 +111,7 @@ public sealed class HttpHostTests
         using var dir = new TempDirectory();
         var options = new ServerOptions("127.0.0.1", port, dir.Path, Sessions.LogLevel.Error, true, TimeSpan.FromSeconds(1));
 
-        var thrown = Assert.Throws<StartupException>(() => EdgeServer.Start(options, Sessions.Log.Null));
+        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Sessions.Log.Null));
 
         Assert.Equal($"Port {port} on 127.0.0.1 is already in use by another program: stop it or choose another port with --port.", thrown.Message);
     }
@@ -120,11 +120,11 @@ public sealed class HttpHostTests
     public async Task Stop_WithRequestInFlight_CancelsItAnswers503AndFreesThePort()
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var server = TestServer.Start(map: (router, _) => router.MapGet("/slow", async c =>
+        var server = await TestServer.StartAsync(map: (router, _) => router.MapGet("/slow", async c =>
         {
             entered.SetResult();
             await Task.Delay(TimeSpan.FromMinutes(1), c.CancellationToken);
-        }));
+        }, Access.Anonymous));
         var port = server.Port;
         var request = server.Client.GetAsync("/slow");
         await entered.Task;
@@ -145,11 +145,11 @@ public sealed class HttpHostTests
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var release = new CancellationTokenSource();
-        await using var server = TestServer.Start(shutdownTimeout: TimeSpan.FromMilliseconds(300), map: (router, _) => router.MapGet("/stubborn", async _ =>
+        await using var server = await TestServer.StartAsync(shutdownTimeout: TimeSpan.FromMilliseconds(300), map: (router, _) => router.MapGet("/stubborn", async _ =>
         {
             entered.SetResult();
             await Task.Delay(TimeSpan.FromSeconds(20), release.Token);
-        }));
+        }, Access.Anonymous));
         var request = server.Client.GetAsync("/stubborn");
         await entered.Task;
 
@@ -173,12 +173,12 @@ public sealed class HttpHostTests
     {
         var entered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var server = TestServer.Start(map: (router, _) => router.MapGet("/wait", async c =>
+        await using var server = await TestServer.StartAsync(map: (router, _) => router.MapGet("/wait", async c =>
         {
             entered.SetResult();
             await release.Task;
             await c.WriteErrorAsync(200, "done");
-        }));
+        }, Access.Anonymous));
         var request = server.Client.GetAsync("/wait");
         await entered.Task;
 
@@ -197,7 +197,7 @@ public sealed class HttpHostTests
     [Fact]
     public async Task LoopbackHost_AnswersRequestsAddressedToLocalhost()
     {
-        await using var server = TestServer.Start();
+        await using var server = await TestServer.StartAsync();
         using var client = new HttpClient();
 
         using var response = await client.GetAsync($"http://localhost:{server.Port}/health");

@@ -19,7 +19,7 @@ public sealed class ServeCommandTests
         Assert.Equal(1, code);
         Assert.Equal(
             $"error server: The database {path} is damaged or is not a friendlite database: restore it from a backup or move it aside to start with an empty one; it was not modified.",
-            Assert.Single(log));
+            Assert.Single(log, l => l.StartsWith("error", StringComparison.Ordinal)));
         Assert.Equal("not sqlite", await File.ReadAllTextAsync(path));
     }
 
@@ -33,7 +33,7 @@ public sealed class ServeCommandTests
         var (code, log) = await ServeAsync(Path.Combine(file, "data"));
 
         Assert.Equal(1, code);
-        var line = Assert.Single(log);
+        var line = Assert.Single(log, l => l.StartsWith("error", StringComparison.Ordinal));
         Assert.StartsWith($"error server: The data directory {Path.Combine(file, "data")} is not writable", line, StringComparison.Ordinal);
         Assert.Contains("--data-dir", line, StringComparison.Ordinal);
     }
@@ -42,23 +42,28 @@ public sealed class ServeCommandTests
     public async Task Serve_CancelledByCaller_StopsCleanlyWithStartAndStopLines()
     {
         using var dir = new TempDirectory();
-        using var stop = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        using var stop = new CancellationTokenSource();
+        using var lines = new LogLines(LogLevel.Info);
 
-        var (code, log) = await ServeAsync(dir.Path, stop.Token);
+        var serving = ServeAsync(dir.Path, lines, stop.Token);
+        await lines.WaitForAsync("info server: started");
+        await stop.CancelAsync();
+        var (code, log) = await serving;
 
         Assert.Equal(0, code);
-        Assert.StartsWith("info server: started version=", log[0], StringComparison.Ordinal);
-        Assert.Contains($"data_dir={dir.Path}", log[0], StringComparison.Ordinal);
+        var started = Assert.Single(log, l => l.StartsWith("info server: started version=", StringComparison.Ordinal));
+        Assert.Contains($"data_dir={dir.Path}", started, StringComparison.Ordinal);
+        Assert.Contains(log, l => l.StartsWith("warn auth: no administrator exists yet: create one with 'friendlite-edge user add", StringComparison.Ordinal));
         Assert.StartsWith("info server: stopped", log[^1], StringComparison.Ordinal);
         Assert.Contains("live_groups=", log[^1], StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string[] Log)> ServeAsync(string dataDirectory, CancellationToken cancellationToken = default)
+    private static async Task<(int Code, IReadOnlyList<string> Log)> ServeAsync(string dataDirectory, LogLines? into = null, CancellationToken cancellationToken = default)
     {
-        using var writer = new StringWriter();
-        var log = new Log(writer, LogLevel.Info, timestamps: false);
+        using var own = new LogLines(LogLevel.Info);
+        var lines = into ?? own;
         var options = new ServerOptions("127.0.0.1", TestServer.FreePort(), dataDirectory, LogLevel.Info, Offline: true, TimeSpan.FromSeconds(5));
-        var code = await ServeCommand.RunAsync(options, log, cancellationToken);
-        return (code, writer.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var code = await ServeCommand.RunAsync(options, lines.Log, cancellationToken);
+        return (code, lines.Lines);
     }
 }

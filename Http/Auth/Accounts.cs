@@ -1,0 +1,87 @@
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Http.Auth;
+
+/// <summary>Account rules shared by the HTTP API, the CLI and the admin bootstrap.</summary>
+internal sealed class Accounts(UserStore users, PasswordHasher hasher, JwtTokens tokens, TimeSpan tokenLifetime)
+{
+    private static readonly System.Buffers.SearchValues<char> s_notInEmail = System.Buffers.SearchValues.Create(" \t\r\n<>,;\"");
+
+    public UserStore Users { get; } = users;
+
+    public TimeSpan TokenLifetime { get; } = tokenLifetime;
+
+    public string IssueToken(User user, TimeSpan? lifetime = null) => tokens.Issue(user.Id, lifetime ?? TokenLifetime);
+
+    /// <summary>
+    /// The user with these credentials, or null. Unknown emails cost the same time as wrong
+    /// passwords; a hash made with fewer iterations than today's setting is upgraded on success.
+    /// </summary>
+    public async Task<User?> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken)
+    {
+        var user = await Users.FindByEmailAsync(email.Trim(), cancellationToken);
+        if (user is null || password.Length > PasswordHasher.MaximumLength)
+        {
+            hasher.VerifyNothing(password.Length > PasswordHasher.MaximumLength ? "" : password);
+            return null;
+        }
+
+        if (!hasher.Verify(password, user.PasswordHash, out var needsRehash) || !user.IsActive)
+        {
+            return null;
+        }
+
+        if (needsRehash)
+        {
+            await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken);
+        }
+
+        return user;
+    }
+
+    /// <summary>Creates a user, or returns a sentence saying why not (bad email, weak password, taken email).</summary>
+    public async Task<(User? User, string? Error)> CreateAsync(string? email, string? password, string? displayName, bool isAdmin, CancellationToken cancellationToken)
+    {
+        email = email?.Trim();
+        if (CheckEmail(email) is { } emailError)
+        {
+            return (null, emailError);
+        }
+
+        if (password is null || PasswordHasher.Check(password) is { } passwordError)
+        {
+            return (null, password is null ? "A password is required." : PasswordHasher.Check(password));
+        }
+
+        if (displayName is { Length: > 200 })
+        {
+            return (null, "The display name must have at most 200 characters.");
+        }
+
+        var user = await Users.CreateAsync(email!, string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), hasher.Hash(password), isAdmin, cancellationToken);
+        return user is null ? (null, $"A user with the email {email} already exists.") : (user, null);
+    }
+
+    public async Task<string?> ChangePasswordAsync(User user, string password, CancellationToken cancellationToken)
+    {
+        if (PasswordHasher.Check(password) is { } error)
+        {
+            return error;
+        }
+
+        return await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken) ? null : "The user no longer exists.";
+    }
+
+    public static string? CheckEmail(string? email)
+    {
+        if (string.IsNullOrEmpty(email))
+        {
+            return "An email is required.";
+        }
+
+        var at = email.IndexOf('@', StringComparison.Ordinal);
+        var valid = email.Length <= 254 && at > 0 && at == email.LastIndexOf('@') && at < email.Length - 1
+            && !email.AsSpan().ContainsAny(s_notInEmail);
+        return valid ? null : $"'{email}' is not an email address.";
+    }
+}

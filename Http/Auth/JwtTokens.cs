@@ -1,0 +1,107 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace FriendLite.Edge.Http.Auth;
+
+internal sealed record JwtHeader(string? Alg, string? Typ);
+
+internal sealed record JwtPayload(string? Sub, long? Iat, long? Exp);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(JwtHeader))]
+[JsonSerializable(typeof(JwtPayload))]
+internal sealed partial class JwtJsonContext : JsonSerializerContext;
+
+/// <summary>The outcome of checking a token: the user id it names, or why it was refused.</summary>
+internal readonly record struct TokenCheck(string? UserId, string? Failure)
+{
+    public bool IsValid => UserId is not null;
+}
+
+/// <summary>
+/// HS256 JSON Web Tokens carrying <c>sub</c> (user id), <c>iat</c> and <c>exp</c>. Validation accepts
+/// only HS256 (never <c>none</c>), checks the signature in constant time, then the expiry. Whether
+/// the user still exists and is active is the authenticator's check.
+/// </summary>
+internal sealed class JwtTokens(byte[] key, TimeProvider time)
+{
+    public const int MaximumLength = 4096;
+    private static readonly string s_header = Base64Url.EncodeToString(
+        JsonSerializer.SerializeToUtf8Bytes(new JwtHeader("HS256", "JWT"), JwtJsonContext.Default.JwtHeader));
+
+    public string Issue(string userId, TimeSpan lifetime)
+    {
+        var now = time.GetUtcNow().ToUnixTimeSeconds();
+        var payload = new JwtPayload(userId, now, now + (long)lifetime.TotalSeconds);
+        var body = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, JwtJsonContext.Default.JwtPayload));
+        var signingInput = $"{s_header}.{body}";
+        return $"{signingInput}.{Base64Url.EncodeToString(Sign(signingInput))}";
+    }
+
+    public TokenCheck Validate(string token)
+    {
+        if (token.Length is 0 or > MaximumLength)
+        {
+            return Fail("malformed token");
+        }
+
+        var parts = token.Split('.');
+        if (parts.Length != 3)
+        {
+            return Fail("malformed token");
+        }
+
+        var header = Decode(parts[0], JwtJsonContext.Default.JwtHeader);
+        if (header is null)
+        {
+            return Fail("malformed token");
+        }
+
+        if (header.Alg != "HS256")
+        {
+            return Fail($"unsupported algorithm '{header.Alg}'");
+        }
+
+        byte[] signature;
+        try
+        {
+            signature = Base64Url.DecodeFromChars(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return Fail("malformed token");
+        }
+
+        if (!CryptographicOperations.FixedTimeEquals(signature, Sign($"{parts[0]}.{parts[1]}")))
+        {
+            return Fail("bad signature");
+        }
+
+        var payload = Decode(parts[1], JwtJsonContext.Default.JwtPayload);
+        if (payload is null || string.IsNullOrEmpty(payload.Sub) || payload.Exp is null)
+        {
+            return Fail("malformed token");
+        }
+
+        return payload.Exp.Value <= time.GetUtcNow().ToUnixTimeSeconds() ? Fail("expired token") : new TokenCheck(payload.Sub, null);
+    }
+
+    private byte[] Sign(string signingInput) => HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));
+
+    private static T? Decode<T>(string part, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(Base64Url.DecodeFromChars(part), type);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static TokenCheck Fail(string reason) => new(null, reason);
+}

@@ -1,0 +1,79 @@
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace FriendLite.Edge.Http.Auth;
+
+/// <summary>
+/// PBKDF2-HMAC-SHA256 password hashes, stored as <c>pbkdf2-sha256$iterations$salt$hash</c>
+/// (base64), so the iteration count can be raised later: a hash made with fewer iterations than the
+/// current setting verifies and reports that it should be re-hashed.
+/// </summary>
+internal sealed class PasswordHasher
+{
+    /// <summary>OWASP's 2023 recommendation for PBKDF2-HMAC-SHA256.</summary>
+    public const int DefaultIterations = 600_000;
+    public const int MinimumLength = 8;
+    public const int MaximumLength = 1024;
+    private const string Scheme = "pbkdf2-sha256";
+    private const int SaltBytes = 16;
+    private const int HashBytes = 32;
+    private const int MaximumStoredIterations = 10_000_000;
+
+    private readonly string _dummyHash;
+
+    public PasswordHasher(int iterations = DefaultIterations)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
+        Iterations = iterations;
+        _dummyHash = Hash("not a real password, only for timing");
+    }
+
+    public int Iterations { get; }
+
+    /// <summary>Null when the password is acceptable, else a sentence saying why not.</summary>
+    public static string? Check(string password) => password.Length switch
+    {
+        < MinimumLength => $"The password must have at least {MinimumLength} characters.",
+        > MaximumLength => $"The password must have at most {MaximumLength} characters.",
+        _ => null,
+    };
+
+    public string Hash(string password)
+    {
+        var salt = RandomNumberGenerator.GetBytes(SaltBytes);
+        var hash = Rfc2898DeriveBytes.Pbkdf2(password, salt, Iterations, HashAlgorithmName.SHA256, HashBytes);
+        return string.Create(CultureInfo.InvariantCulture, $"{Scheme}${Iterations}${Convert.ToBase64String(salt)}${Convert.ToBase64String(hash)}");
+    }
+
+    /// <summary>Checks a password in constant time. <paramref name="needsRehash"/> is true when the stored hash used fewer iterations.</summary>
+    public bool Verify(string password, string stored, out bool needsRehash)
+    {
+        needsRehash = false;
+        var parts = stored.Split('$');
+        if (parts.Length != 4 || parts[0] != Scheme
+            || !int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var iterations)
+            || iterations is < 1 or > MaximumStoredIterations)
+        {
+            return false;
+        }
+
+        byte[] salt, expected;
+        try
+        {
+            salt = Convert.FromBase64String(parts[2]);
+            expected = Convert.FromBase64String(parts[3]);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        var actual = Rfc2898DeriveBytes.Pbkdf2(password, salt, iterations, HashAlgorithmName.SHA256, expected.Length);
+        var ok = CryptographicOperations.FixedTimeEquals(actual, expected);
+        needsRehash = ok && iterations < Iterations;
+        return ok;
+    }
+
+    /// <summary>Spends the same time as a real check, so an unknown email cannot be told from a wrong password.</summary>
+    public void VerifyNothing(string password) => Verify(password, _dummyHash, out _);
+}

@@ -1,0 +1,29 @@
+using System.CommandLine;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>Options shared by <c>serve</c> and the account commands.</summary>
+internal static class AuthOptions
+{
+    public static Option<string?> SecretFile() =>
+        CliOptions.Create<string?>("--auth-secret-file", "File holding the token signing secret (default: FRIENDLITE_AUTH_SECRET, else <data-dir>/auth.secret, generated on first start).",
+            "FILE", () => null, text => text);
+
+    public static Option<TimeSpan> TokenLifetime(string name, string description, TimeSpan fallback) =>
+        CliOptions.Duration(name, description, fallback, TimeSpan.FromMinutes(1), TimeSpan.FromDays(3650));
+
+    /// <summary>A password from a file: its first line, without the line ending.</summary>
+    public static string ReadPasswordFile(string path)
+    {
+        try
+        {
+            using var reader = new StreamReader(path);
+            return reader.ReadLine() ?? "";
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"Cannot read the password file {path} ({ex.Message.TrimEnd('.')}).", ex);
+        }
+    }
+}

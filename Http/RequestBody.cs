@@ -1,0 +1,94 @@
+using System.Collections.Specialized;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Web;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>Reads request bodies with a size limit; malformed or oversized input becomes an <see cref="HttpError"/>.</summary>
+internal static class RequestBody
+{
+    /// <summary>Forms and JSON bodies are small; anything larger is refused with 413.</summary>
+    public const int DefaultLimit = 64 * 1024;
+
+    public static async Task<byte[]> ReadAsync(RequestContext context, int limit = DefaultLimit)
+    {
+        var request = context.Request;
+        if (request.ContentLength64 > limit)
+        {
+            throw TooLarge(context, limit);
+        }
+
+        using var body = new MemoryStream();
+        var chunk = new byte[8192];
+        int read;
+        while ((read = await request.InputStream.ReadAsync(chunk, context.CancellationToken)) > 0)
+        {
+            if (body.Length + read > limit)
+            {
+                throw TooLarge(context, limit);
+            }
+
+            body.Write(chunk, 0, read);
+        }
+
+        return body.ToArray();
+    }
+
+    public static async Task<NameValueCollection> ReadFormAsync(RequestContext context)
+    {
+        RequireContentType(context, "application/x-www-form-urlencoded");
+        var text = Utf8(await ReadAsync(context));
+        return HttpUtility.ParseQueryString(text);
+    }
+
+    public static async Task<T> ReadJsonAsync<T>(RequestContext context, JsonTypeInfo<T> type) where T : class
+    {
+        RequireContentType(context, "application/json");
+        var body = await ReadAsync(context);
+        if (body.Length == 0)
+        {
+            throw new HttpError(400, "A JSON body is required.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(body, type) ?? throw new HttpError(400, "The JSON body must be an object.");
+        }
+        catch (JsonException ex)
+        {
+            var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : $" at {ex.Path}";
+            var what = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "has an unknown field" : "is not valid JSON of the expected shape";
+            throw new HttpError(400, $"The JSON body {what}{where}.");
+        }
+    }
+
+    private static void RequireContentType(RequestContext context, string expected)
+    {
+        var actual = context.Request.ContentType?.Split(';')[0].Trim();
+        if (!string.Equals(actual, expected, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new HttpError(415, $"The body must be {expected}, not {actual ?? "missing"}.");
+        }
+    }
+
+    private static string Utf8(byte[] body)
+    {
+        try
+        {
+            return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(body);
+        }
+        catch (DecoderFallbackException)
+        {
+            throw new HttpError(400, "The body is not valid UTF-8.");
+        }
+    }
+
+    private static HttpError TooLarge(RequestContext context, int limit)
+    {
+        // The rest of the body is not read: the connection cannot be reused.
+        context.Response.KeepAlive = false;
+        return new HttpError(413, $"The request body is larger than the {limit / 1024} KiB allowed.");
+    }
+}

@@ -1,0 +1,93 @@
+using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Sessions;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>User management (admins) and the signed-in user's own record.</summary>
+internal static class UserEndpoints
+{
+    public static Router MapUsers(this Router router, Accounts accounts, Log log)
+    {
+        router.MapGet("/api/users", context => ListAsync(context, accounts), Access.Admin);
+        router.MapPost("/api/users", context => CreateAsync(context, accounts, log), Access.Admin);
+        router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, log), Access.Admin);
+        router.MapGet("/api/users/{id}", context => GetAsync(context, accounts));
+        router.MapGet("/api/me", WriteMeAsync);
+        router.MapGet("/users/me", WriteMeAsync); // fastapi-users' path, which Friend-Lite's clients use
+        return router;
+    }
+
+    private static Task WriteMeAsync(RequestContext context) =>
+        context.WriteJsonAsync(200, UserResponse.From(context.CurrentUser), HttpJsonContext.Default.UserResponse);
+
+    private static async Task ListAsync(RequestContext context, Accounts accounts)
+    {
+        var users = await accounts.Users.ListAsync(context.CancellationToken);
+        await context.WriteJsonAsync(200, users.Select(UserResponse.From).ToList(), HttpJsonContext.Default.IReadOnlyListUserResponse);
+    }
+
+    private static async Task GetAsync(RequestContext context, Accounts accounts)
+    {
+        var user = await accounts.Users.FindByIdAsync(context.Route("id"), context.CancellationToken);
+        // Another user's record answers exactly like a missing one: ids are not confirmed to strangers.
+        if (user is null || !AccessPolicy.CanSee(context.CurrentUser, user.Id))
+        {
+            throw new HttpError(404, "No such user.");
+        }
+
+        await context.WriteJsonAsync(200, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
+    }
+
+    private static async Task CreateAsync(RequestContext context, Accounts accounts, Log log)
+    {
+        var request = await RequestBody.ReadJsonAsync(context, HttpJsonContext.Default.CreateUserRequest);
+        var isAdmin = request.IsAdmin ?? request.IsSuperuser ?? false;
+        var (user, error) = await accounts.CreateAsync(request.Email, request.Password, request.DisplayName, isAdmin, context.CancellationToken);
+        if (user is null)
+        {
+            throw new HttpError(error!.Contains("already exists", StringComparison.Ordinal) ? 409 : 400, error);
+        }
+
+        log.Info("auth", "user created", ("user", user.Id), ("admin", user.IsAdmin), ("by", context.CurrentUser.Id));
+        await context.WriteJsonAsync(201, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
+    }
+
+    private static async Task DeleteAsync(RequestContext context, Accounts accounts, Log log)
+    {
+        var id = context.Route("id");
+        if (id == context.CurrentUser.Id)
+        {
+            throw new HttpError(400, "An administrator cannot delete their own account.");
+        }
+
+        var deleteData = context.Request.QueryString["delete_data"] switch
+        {
+            null or "" or "false" or "0" => false,
+            "true" or "1" => true,
+            var other => throw new HttpError(400, $"delete_data must be true or false, not '{other}'."),
+        };
+        var audio = await accounts.Users.DeleteAsync(id, deleteData, context.CancellationToken) ?? throw new HttpError(404, "No such user.");
+        var removed = RemoveFiles(audio, log);
+        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", removed), ("by", context.CurrentUser.Id));
+        context.Response.StatusCode = 204;
+    }
+
+    private static int RemoveFiles(IReadOnlyList<string> paths, Log log)
+    {
+        var removed = 0;
+        foreach (var path in paths)
+        {
+            try
+            {
+                File.Delete(path);
+                removed++;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                log.Warn("auth", "could not remove audio of a deleted user", ("path", path), ("reason", ex.Message));
+            }
+        }
+
+        return removed;
+    }
+}

@@ -1,0 +1,40 @@
+using System.Collections.Concurrent;
+using System.Text;
+using FriendLite.Edge.Sessions;
+
+namespace FriendLite.Edge.Tests;
+
+/// <summary>A log that keeps its lines for assertions; safe to read while the server writes.</summary>
+internal sealed class LogLines : TextWriter
+{
+    private readonly ConcurrentQueue<string> _lines = new();
+
+    public LogLines(LogLevel minimum = LogLevel.Debug)
+    {
+        Log = new Log(this, minimum, timestamps: false);
+    }
+
+    public Log Log { get; }
+
+    public override Encoding Encoding => Encoding.UTF8;
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public override void WriteLine(string? value) => _lines.Enqueue(value ?? "");
+
+    public async Task<string> WaitForAsync(string prefix, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_lines.FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal)) is { } line)
+            {
+                return line;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"No log line starting with '{prefix}'. Lines:\n{string.Join('\n', _lines)}");
+    }
+}
