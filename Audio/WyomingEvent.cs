@@ -1,0 +1,207 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace FriendLite.Edge.Audio;
+
+/// <summary>The fields of a Wyoming event's <c>data</c> that the server uses.</summary>
+internal readonly record struct WyomingData(int? Rate, int? Width, int? Channels, long? Timestamp)
+{
+    public AudioFormat? Format => Rate is { } r && Width is { } w && Channels is { } c ? new AudioFormat(r, w, c) : null;
+
+    /// <summary>Values present in <paramref name="extra"/> override these (Wyoming's <c>data_length</c> merge).</summary>
+    public WyomingData MergedWith(WyomingData extra) =>
+        new(extra.Rate ?? Rate, extra.Width ?? Width, extra.Channels ?? Channels, extra.Timestamp ?? Timestamp);
+}
+
+/// <summary>
+/// A Wyoming event header: <c>{"type": ..., "data": {...}, "data_length": n, "payload_length": n}</c>.
+/// Parsed with a forward-only reader (no allocation beyond the type string), because every audio
+/// chunk of every device passes through here.
+/// </summary>
+internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLength, int PayloadLength)
+{
+    public const string AudioStart = "audio-start";
+    public const string AudioChunk = "audio-chunk";
+    public const string AudioStop = "audio-stop";
+
+    /// <summary>Parses a header, or throws <see cref="FormatException"/> with a short reason.</summary>
+    public static WyomingEvent Parse(ReadOnlySpan<byte> json)
+    {
+        // An optional trailing newline, as the TCP framing has.
+        while (json.Length > 0 && json[^1] is (byte)'\n' or (byte)'\r')
+        {
+            json = json[..^1];
+        }
+
+        var reader = new Utf8JsonReader(json, new JsonReaderOptions { MaxDepth = 16 });
+        string? type = null;
+        var data = default(WyomingData);
+        int dataLength = 0, payloadLength = 0;
+        try
+        {
+            Expect(ref reader, JsonTokenType.StartObject);
+            while (Next(ref reader) == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("type"u8))
+                {
+                    Next(ref reader);
+                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : throw new FormatException("'type' must be a string");
+                }
+                else if (reader.ValueTextEquals("data"u8))
+                {
+                    Next(ref reader);
+                    data = reader.TokenType == JsonTokenType.Null ? default : ReadData(ref reader);
+                }
+                else if (reader.ValueTextEquals("payload_length"u8))
+                {
+                    payloadLength = ReadLength(ref reader, "payload_length");
+                }
+                else if (reader.ValueTextEquals("data_length"u8))
+                {
+                    dataLength = ReadLength(ref reader, "data_length");
+                }
+                else
+                {
+                    Next(ref reader);
+                    reader.Skip();
+                }
+            }
+
+            if (reader.Read())
+            {
+                throw new FormatException("text after the JSON object");
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"invalid JSON ({ex.Message.Split('.')[0]})", ex);
+        }
+
+        return string.IsNullOrEmpty(type) ? throw new FormatException("the event has no 'type'") : new WyomingEvent(type, data, dataLength, payloadLength);
+    }
+
+    /// <summary>Parses the extra data object that follows a header with <c>data_length</c>.</summary>
+    public static WyomingData ParseData(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        try
+        {
+            Expect(ref reader, JsonTokenType.StartObject);
+            return ReadData(ref reader);
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException($"invalid JSON in the event data ({ex.Message.Split('.')[0]})", ex);
+        }
+    }
+
+    /// <summary>Serializes an event header (for clients such as loadgen, and the Wyoming TCP engine).</summary>
+    public static byte[] Serialize(string type, AudioFormat? format, long? timestamp, int payloadLength)
+    {
+        var buffer = new ArrayBufferWriter<byte>(128);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("type"u8, type);
+            writer.WriteStartObject("data"u8);
+            if (format is not null)
+            {
+                writer.WriteNumber("rate"u8, format.Rate);
+                writer.WriteNumber("width"u8, format.Width);
+                writer.WriteNumber("channels"u8, format.Channels);
+            }
+
+            if (timestamp is { } t)
+            {
+                writer.WriteNumber("timestamp"u8, t);
+            }
+
+            writer.WriteEndObject();
+            if (payloadLength > 0)
+            {
+                writer.WriteNumber("payload_length"u8, payloadLength);
+            }
+            else
+            {
+                writer.WriteNull("payload_length"u8);
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Type} (payload {PayloadLength} bytes)");
+
+    private static WyomingData ReadData(ref Utf8JsonReader reader)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new FormatException("'data' must be an object");
+        }
+
+        int? rate = null, width = null, channels = null;
+        long? timestamp = null;
+        while (Next(ref reader) == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("rate"u8))
+            {
+                rate = ReadInt(ref reader, "rate");
+            }
+            else if (reader.ValueTextEquals("width"u8))
+            {
+                width = ReadInt(ref reader, "width");
+            }
+            else if (reader.ValueTextEquals("channels"u8))
+            {
+                channels = ReadInt(ref reader, "channels");
+            }
+            else if (reader.ValueTextEquals("timestamp"u8))
+            {
+                Next(ref reader);
+                timestamp = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) && double.IsFinite(t) ? (long)t : null;
+            }
+            else
+            {
+                Next(ref reader);
+                reader.Skip();
+            }
+        }
+
+        return new WyomingData(rate, width, channels, timestamp);
+    }
+
+    private static int? ReadInt(ref Utf8JsonReader reader, string name)
+    {
+        Next(ref reader);
+        return reader.TokenType switch
+        {
+            JsonTokenType.Null => null,
+            JsonTokenType.Number when reader.TryGetInt32(out var value) => value,
+            _ => throw new FormatException($"'{name}' must be a whole number"),
+        };
+    }
+
+    private static int ReadLength(ref Utf8JsonReader reader, string name)
+    {
+        var value = ReadInt(ref reader, name) ?? 0;
+        return value >= 0 ? value : throw new FormatException($"'{name}' must not be negative");
+    }
+
+    private static JsonTokenType Next(ref Utf8JsonReader reader) =>
+        reader.Read() ? reader.TokenType : throw new FormatException("the JSON object is incomplete");
+
+    private static void Expect(ref Utf8JsonReader reader, JsonTokenType type)
+    {
+        if (Next(ref reader) != type)
+        {
+            throw new FormatException("the event must be a JSON object");
+        }
+    }
+
+    /// <summary>For logs: a header's first bytes as text.</summary>
+    public static string Preview(ReadOnlySpan<byte> json) => Encoding.UTF8.GetString(json[..Math.Min(json.Length, 80)]);
+}
