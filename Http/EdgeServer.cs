@@ -29,10 +29,14 @@ internal sealed class EdgeServer : IAsyncDisposable
         _log = log;
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), TimeProvider.System);
+        Sessions = new SessionRegistry(options.MaxSessions);
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout);
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
-            .MapUsers(accounts, log);
+            .MapUsers(accounts, log)
+            .MapDiagnostics(this);
+        new DeviceEndpoints(Sessions, new ConversationStore(database), sessionSettings, options.OnAudio, () => IsStopping, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
@@ -46,6 +50,8 @@ internal sealed class EdgeServer : IAsyncDisposable
     public Database Database { get; }
 
     public Accounts Accounts { get; }
+
+    public SessionRegistry Sessions { get; }
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
@@ -128,6 +134,7 @@ internal sealed class EdgeServer : IAsyncDisposable
 
         Database.ReleasePooledConnections();
         var counts = ProcessCounts.Read();
+        // Sessions deregister last in their cleanup: a non-empty registry here would be a leak.
         _log.Info(
             "server",
             "stopped",
@@ -135,6 +142,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             ("open_fds", counts.OpenFileDescriptors),
             ("threads", counts.Threads),
             ("live_groups", counts.LiveGroups),
+            ("live_sessions", Sessions.Count),
             ("task_failures", TaskGroup.FailureCount));
         return true;
     }

@@ -84,7 +84,7 @@ internal sealed class HttpHost
 
             try
             {
-                requests.Spawn($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath}", ct => HandleAsync(context, ct));
+                requests.Spawn($"{context.Request.HttpMethod} {context.Request.Url?.AbsolutePath}", ct => HandleAsync(context, requests, ct));
             }
             catch (InvalidOperationException)
             {
@@ -104,12 +104,12 @@ internal sealed class HttpHost
         _listener.Close();
     }
 
-    private async Task HandleAsync(HttpListenerContext listenerContext, CancellationToken cancellationToken)
+    private async Task HandleAsync(HttpListenerContext listenerContext, TaskGroup group, CancellationToken cancellationToken)
     {
         var request = listenerContext.Request;
         var path = request.Url?.AbsolutePath ?? "/";
         var match = _router.Match(request.HttpMethod, path);
-        var context = new RequestContext(listenerContext, match.Values, cancellationToken);
+        var context = new RequestContext(listenerContext, match.Values, cancellationToken) { Group = group };
         try
         {
             if (match.Handler is not null)

@@ -31,6 +31,16 @@ internal sealed record UserResponse(
         new(user.Id, user.Email, user.DisplayName, user.IsActive, user.IsAdmin, user.IsAdmin, IsVerified: true, user.CreatedAt);
 }
 
+internal sealed record ActiveClient(string ClientId, string UserId, string? DeviceName, string Endpoint, DateTimeOffset ConnectedAt, string? CurrentConversation);
+
+internal sealed record ActiveClientsResponse(IReadOnlyList<ActiveClient> Clients, int ActiveClientsCount);
+
+internal sealed record CloseConversationResponse(string Message, string ClientId, bool Closed, string? ConversationId);
+
+internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures);
+
+internal sealed record DebugSessionsResponse(Sessions.TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
 
@@ -45,4 +55,7 @@ internal sealed record CreateUserRequest(string? Email, string? Password, string
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(IReadOnlyList<UserResponse>))]
 [JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(ActiveClientsResponse))]
+[JsonSerializable(typeof(CloseConversationResponse))]
+[JsonSerializable(typeof(DebugSessionsResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

@@ -17,6 +17,9 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
 
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
+    /// <summary>The group this request runs in: long-lived work it starts (a device session) nests under it.</summary>
+    public Sessions.TaskGroup? Group { get; init; }
+
     /// <summary>The signed-in user; set by the host before any route that is not anonymous runs.</summary>
     public Storage.User? User { get; set; }
 

@@ -18,6 +18,12 @@ internal static class ServeCommand
         var shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "How long a graceful shutdown may take before the process exits anyway",
             TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1));
 
+        var idleTimeout = CliOptions.Duration("--idle-timeout", "Disconnect a device that sends nothing for this long", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
+        var maxSessions = CliOptions.Create("--max-sessions", "Most device sessions at once; more are refused with 503.", "N", () => 500, text =>
+            int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100_000
+                ? n
+                : throw new FormatException("is not a whole number from 1 to 100000"));
         var authSecretFile = AuthOptions.SecretFile();
         var tokenLifetime = AuthOptions.TokenLifetime("--token-lifetime", "How long a login token stays valid", TimeSpan.FromHours(24));
         var adminEmail = CliOptions.Create<string?>("--admin-email", "Create this administrator at start if none exists (also ADMIN_EMAIL).", "EMAIL",
@@ -27,7 +33,8 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions,
+            authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,6 +61,9 @@ internal static class ServeCommand
                 AuthSecretFile = parse.GetValue(authSecretFile),
                 TokenLifetime = parse.GetValue(tokenLifetime),
                 Admin = admin,
+                IdleTimeout = parse.GetValue(idleTimeout),
+                ConversationTimeout = parse.GetValue(conversationTimeout),
+                MaxSessions = parse.GetValue(maxSessions),
             };
             return await RunAsync(options, log, cancellationToken);
         });

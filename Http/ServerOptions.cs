@@ -25,6 +25,18 @@ internal sealed record ServerOptions(
     /// <summary>PBKDF2 iterations for new password hashes (tests lower it; users cannot).</summary>
     public int PasswordIterations { get; init; } = PasswordHasher.DefaultIterations;
 
+    /// <summary>A device that sends nothing for this long is disconnected.</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>A conversation with no speech for this long is closed.</summary>
+    public TimeSpan ConversationTimeout { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Live device sessions allowed at once; more are refused with 503 before the upgrade.</summary>
+    public int MaxSessions { get; init; } = 500;
+
+    /// <summary>Sees every stored sample (the transcription segmenter's hook; tests inject faults through it).</summary>
+    public AudioObserver? OnAudio { get; init; }
+
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
 }

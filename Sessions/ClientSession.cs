@@ -1,0 +1,248 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.WebSockets;
+using System.Threading.Channels;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Sessions;
+
+/// <summary>
+/// One device connection. Ownership: all of its work runs as children of the session's TaskGroup
+/// (receive loop, pipeline, watchdog), which the caller awaits before disposing the WebSocket and
+/// aborting the HTTP response. The receive loop owns the read side and completes the channel when
+/// it ends; the pipeline (<see cref="ConversationRecorder"/>) drains it; the watchdog owns timing
+/// (idle timeout, conversation timer ticks, closing on cancellation). Sends are serialized by one
+/// lock and a close frame is sent at most once.
+/// </summary>
+internal sealed class ClientSession : IDisposable
+{
+    private readonly SessionEntry _entry;
+    private readonly WebSocket _socket;
+    private readonly DeviceProtocol _protocol;
+    private readonly SessionSettings _settings;
+    private readonly Func<bool> _serverStopping;
+    private readonly Log _log;
+    private readonly Channel<SessionMessage> _channel;
+    private readonly ConversationRecorder _recorder;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _receiveDone = new();
+    private long _lastReceived = Stopwatch.GetTimestamp();
+    private byte[] _buffer = [];
+    private bool _closeSent;
+
+    public ClientSession(SessionEntry entry, WebSocket socket, DeviceProtocol protocol, SessionSettings settings, ConversationStore store,
+        AudioObserver? observer, Func<bool> serverStopping, Log log)
+    {
+        _entry = entry;
+        _socket = socket;
+        _protocol = protocol;
+        _settings = settings;
+        _serverStopping = serverStopping;
+        _log = log;
+        _channel = Channel.CreateBounded<SessionMessage>(new BoundedChannelOptions(settings.ChannelCapacity)
+        {
+            FullMode = BoundedChannelFullMode.Wait,
+            SingleReader = true,
+        });
+        _recorder = new ConversationRecorder(entry, protocol, settings, store, observer, CloseAsync, log);
+    }
+
+    public string ClientId => _entry.ClientId;
+
+    public string? CurrentConversationId => _recorder.CurrentConversationId;
+
+    public long FramesReceived { get; private set; }
+
+    public long BytesReceived { get; private set; }
+
+    public long ChunksDropped { get; private set; }
+
+    public ConversationRecorder Recorder => _recorder;
+
+    /// <summary>Runs the session's children in <paramref name="group"/> and returns when all have finished.</summary>
+    public async Task RunAsync(TaskGroup group)
+    {
+        group.Spawn("receive", ReceiveLoopAsync);
+        group.Spawn("pipeline", _ => _recorder.RunAsync(_channel.Reader));
+        group.Spawn("watchdog", WatchdogAsync);
+        await group.WaitAsync();
+    }
+
+    /// <summary>Releases the session's own primitives; call after <see cref="RunAsync"/> has returned.</summary>
+    public void Dispose()
+    {
+        _channel.Writer.TryComplete();
+        _recorder.Dispose();
+        _abort.Dispose();
+        _receiveDone.Dispose();
+        _sendLock.Dispose();
+    }
+
+    /// <summary>Closes the current conversation now; its id, or null when none was open.</summary>
+    public async Task<string?> CloseConversationAsync(CancellationToken cancellationToken)
+    {
+        var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await _channel.Writer.WriteAsync(new CloseConversationMessage(done), cancellationToken);
+        return await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    {
+        _buffer = ArrayPool<byte>.Shared.Rent(4096);
+        var reader = new WyomingReader(_protocol, _settings);
+        try
+        {
+            while (true)
+            {
+                var (type, length) = await ReceiveMessageAsync(reader.Limit);
+                if (type == WebSocketMessageType.Close)
+                {
+                    await CloseAsync(WebSocketCloseStatus.NormalClosure, "");
+                    return;
+                }
+
+                FramesReceived++;
+                BytesReceived += length;
+                Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+                var (message, dropped) = reader.Accept(type, _buffer.AsSpan(0, length));
+                if (dropped)
+                {
+                    ChunksDropped++;
+                }
+                else if (message is not null)
+                {
+                    await _channel.Writer.WriteAsync(message, cancellationToken);
+                }
+            }
+        }
+        catch (ProtocolViolation violation)
+        {
+            _log.Info("session", "closing: protocol violation", ("client", ClientId), ("status", (int)violation.Status), ("reason", violation.Message));
+            await CloseAsync(violation.Status, violation.Message);
+        }
+        catch (OperationCanceledException)
+        {
+            // Aborted after a close that went unanswered, or the session is being cancelled.
+        }
+        catch (WebSocketException ex)
+        {
+            _log.Debug("session", "connection lost", ("client", ClientId), ("reason", ex.Message));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            _channel.Writer.TryComplete();
+            await _receiveDone.CancelAsync();
+        }
+    }
+
+    /// <summary>Reads one whole message (reassembling fragments) into the buffer, growing it up to <paramref name="limit"/>.</summary>
+    private async Task<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync(int limit)
+    {
+        var total = 0;
+        while (true)
+        {
+            if (total == _buffer.Length)
+            {
+                if (total > limit)
+                {
+                    throw new ProtocolViolation(WebSocketCloseStatus.MessageTooBig, $"frame larger than {limit} bytes");
+                }
+
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, limit + 1));
+                _buffer.AsSpan(0, total).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(_buffer);
+                _buffer = bigger;
+            }
+
+            var result = await _socket.ReceiveAsync(_buffer.AsMemory(total), _abort.Token);
+            if (result.MessageType == WebSocketMessageType.Close)
+            {
+                return (WebSocketMessageType.Close, 0);
+            }
+
+            total += result.Count;
+            if (total > limit)
+            {
+                throw new ProtocolViolation(WebSocketCloseStatus.MessageTooBig, $"frame larger than {limit} bytes");
+            }
+
+            if (result.EndOfMessage)
+            {
+                return (result.MessageType, total);
+            }
+        }
+    }
+
+    private async Task WatchdogAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _receiveDone.Token);
+        using var timer = new PeriodicTimer(_settings.TickInterval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop.Token))
+            {
+                _channel.Writer.TryWrite(TickMessage.Instance);
+                if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived)) >= _settings.IdleTimeout)
+                {
+                    _log.Info("session", "closing: idle timeout", ("client", ClientId), ("seconds", _settings.IdleTimeout.TotalSeconds));
+                    await CloseAsync(WebSocketCloseStatus.PolicyViolation, "idle timeout");
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (!_receiveDone.IsCancellationRequested)
+        {
+            // The session is cancelled: the server is stopping, or one of its tasks failed.
+            var stopping = _serverStopping();
+            await CloseAsync(
+                stopping ? WebSocketCloseStatus.EndpointUnavailable : WebSocketCloseStatus.InternalServerError,
+                stopping ? "server shutting down" : "internal error");
+        }
+        catch (OperationCanceledException)
+        {
+            // The receive loop has ended: nothing left to watch.
+        }
+    }
+
+    /// <summary>Sends a close frame once, then gives the device <see cref="SessionSettings.CloseGrace"/> to answer before the receive is aborted.</summary>
+    private async Task CloseAsync(WebSocketCloseStatus status, string reason)
+    {
+        try
+        {
+            await _sendLock.WaitAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+
+        try
+        {
+            if (_closeSent)
+            {
+                return;
+            }
+
+            _closeSent = true;
+            // If the device never answers the close, stop waiting for it.
+            _abort.CancelAfter(_settings.CloseGrace);
+            if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
+            {
+                using var timeout = new CancellationTokenSource(_settings.CloseGrace);
+                await _socket.CloseOutputAsync(status, reason, timeout.Token);
+            }
+        }
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            _log.Debug("session", "could not send the close frame", ("client", ClientId), ("reason", ex.Message));
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Text;
+
+namespace FriendLite.Edge.Sessions;
+
+/// <summary>
+/// The one registry of live device sessions: one dictionary keyed by client id, changed under one
+/// lock (it replaces Friend-Lite's three drifting dictionaries). An entry exists from before the
+/// WebSocket is accepted until the session's cleanup has finished, so a reconnecting device whose
+/// previous session is still draining gets a new id (<c>-2</c>, <c>-3</c>, …) and never shares a
+/// conversation or WAV file with it. Which user owns which client is also kept in SQLite.
+/// </summary>
+internal sealed class SessionRegistry(int maxSessions)
+{
+    private readonly Lock _gate = new();
+    private readonly Dictionary<string, SessionEntry> _sessions = new(StringComparer.Ordinal);
+
+    public int MaxSessions { get; } = maxSessions;
+
+    public int Count
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _sessions.Count;
+            }
+        }
+    }
+
+    /// <summary>Reserves a client id for a new connection, or returns null when the server is full.</summary>
+    public SessionEntry? TryRegister(string userId, string? deviceName, string protocol)
+    {
+        var baseId = BaseClientId(userId, deviceName);
+        lock (_gate)
+        {
+            if (_sessions.Count >= MaxSessions)
+            {
+                return null;
+            }
+
+            var clientId = baseId;
+            for (var n = 2; _sessions.ContainsKey(clientId); n++)
+            {
+                clientId = $"{baseId}-{n}";
+            }
+
+            var entry = new SessionEntry(clientId, userId, deviceName, protocol, DateTimeOffset.UtcNow);
+            _sessions.Add(clientId, entry);
+            return entry;
+        }
+    }
+
+    public void Remove(SessionEntry entry)
+    {
+        lock (_gate)
+        {
+            if (_sessions.TryGetValue(entry.ClientId, out var current) && ReferenceEquals(current, entry))
+            {
+                _sessions.Remove(entry.ClientId);
+            }
+        }
+    }
+
+    public SessionEntry? Find(string clientId)
+    {
+        lock (_gate)
+        {
+            return _sessions.GetValueOrDefault(clientId);
+        }
+    }
+
+    /// <summary>Live sessions, of one user or (null) of everyone.</summary>
+    public IReadOnlyList<SessionEntry> List(string? userId)
+    {
+        lock (_gate)
+        {
+            return [.. _sessions.Values.Where(s => userId is null || s.UserId == userId).OrderBy(s => s.ConnectedAt)];
+        }
+    }
+
+    /// <summary>
+    /// Friend-Lite's client id: the last 6 characters of the user id, a dash, then the device name
+    /// lowercased, filtered to [a-z0-9-] and cut to 10 characters, or the first 8 hex digits of a
+    /// random uuid when there is no usable device name.
+    /// </summary>
+    public static string BaseClientId(string userId, string? deviceName)
+    {
+        var device = new StringBuilder();
+        foreach (var c in (deviceName ?? "").ToLowerInvariant())
+        {
+            if (char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-')
+            {
+                device.Append(c);
+            }
+
+            if (device.Length == 10)
+            {
+                break;
+            }
+        }
+
+        var suffix = device.Length > 0 ? device.ToString() : Guid.NewGuid().ToString("N")[..8];
+        return $"{userId[^Math.Min(6, userId.Length)..]}-{suffix}";
+    }
+}
+
+/// <summary>One live connection in the registry. <see cref="Session"/> is set once the WebSocket is accepted.</summary>
+internal sealed class SessionEntry(string clientId, string userId, string? deviceName, string protocol, DateTimeOffset connectedAt)
+{
+    public string ClientId { get; } = clientId;
+
+    public string UserId { get; } = userId;
+
+    public string? DeviceName { get; } = deviceName;
+
+    public string Protocol { get; } = protocol;
+
+    public DateTimeOffset ConnectedAt { get; } = connectedAt;
+
+    public ClientSession? Session { get; set; }
+}

@@ -1,0 +1,42 @@
+namespace FriendLite.Edge.Sessions;
+
+/// <summary>Which of the three device endpoints a session speaks.</summary>
+internal enum DeviceProtocol
+{
+    /// <summary><c>/ws_omi</c>: Opus packets in Wyoming events.</summary>
+    Omi,
+
+    /// <summary><c>/ws_pcm</c>: PCM in Wyoming events, format from audio-start/audio-chunk.</summary>
+    Pcm,
+
+    /// <summary><c>/ws</c>: every binary frame is one bare Opus packet.</summary>
+    Legacy,
+}
+
+/// <summary>Limits and timings of device sessions, fixed at start.</summary>
+internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeout, TimeSpan ConversationTimeout)
+{
+    /// <summary>A Wyoming header (or its extra data) larger than this is refused with 1009.</summary>
+    public int MaxHeaderBytes { get; init; } = 16 * 1024;
+
+    /// <summary>The largest audio payload: 1 s of 48 kHz stereo 32-bit PCM is 384 KB; 256 KiB allows any sane chunk.</summary>
+    public int MaxPayloadBytes { get; init; } = 256 * 1024;
+
+    /// <summary>A bare Opus packet (/ws) is at most a few KB (120 ms at the highest bitrate).</summary>
+    public int MaxOpusPacketBytes { get; init; } = 16 * 1024;
+
+    /// <summary>This many corrupt Opus packets in a row close the session with 1007; fewer are counted and skipped.</summary>
+    public int CorruptPacketRunLimit { get; init; } = 10;
+
+    /// <summary>Messages between the receive loop and the pipeline: ~10 s of 20 ms frames; when full the receive loop waits (TCP pushes back on the device).</summary>
+    public int ChannelCapacity { get; init; } = 512;
+
+    /// <summary>How long to wait for a device's close reply before dropping the connection.</summary>
+    public TimeSpan CloseGrace { get; init; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How often the watchdog checks idleness and the conversation timer.</summary>
+    public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
+}
+
+/// <summary>Observes the 16 kHz mono samples of a conversation as they are stored (the transcription segmenter's hook).</summary>
+internal delegate void AudioObserver(string conversationId, long offsetSamples, ReadOnlySpan<short> samples);

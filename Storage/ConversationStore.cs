@@ -1,0 +1,96 @@
+using System.Globalization;
+
+namespace FriendLite.Edge.Storage;
+
+internal sealed record ConversationRow(
+    string Id,
+    string UserId,
+    string ClientId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    string? AudioPath,
+    int SampleRate,
+    long SampleCount,
+    string State);
+
+/// <summary>Conversations and per-user client records: who owns which device and which audio.</summary>
+internal sealed class ConversationStore(Database database)
+{
+    public async Task CreateAsync(ConversationRow conversation, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO conversations (id, user_id, client_id, started_at, audio_path, sample_rate, sample_count, state)
+            VALUES ($id, $user, $client, $started, $path, $rate, 0, 'open');
+            """;
+        command.Parameters.AddWithValue("$id", conversation.Id);
+        command.Parameters.AddWithValue("$user", conversation.UserId);
+        command.Parameters.AddWithValue("$client", conversation.ClientId);
+        command.Parameters.AddWithValue("$started", conversation.StartedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$path", (object?)conversation.AudioPath ?? DBNull.Value);
+        command.Parameters.AddWithValue("$rate", conversation.SampleRate);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>Marks an open conversation closed (or failed). Returns false when it was not open: closing happens once.</summary>
+    public async Task<bool> CloseAsync(string id, DateTimeOffset endedAt, long sampleCount, string state, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE conversations SET ended_at = $ended, sample_count = $samples, state = $state WHERE id = $id AND state = 'open';";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$ended", endedAt.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$samples", sampleCount);
+        command.Parameters.AddWithValue("$state", state);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
+    public async Task<ConversationRow?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, user_id, client_id, started_at, ended_at, audio_path, sample_rate, sample_count, state FROM conversations WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            return null;
+        }
+
+        return new ConversationRow(
+            reader.GetString(0),
+            reader.GetString(1),
+            reader.GetString(2),
+            DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(3)),
+            reader.IsDBNull(4) ? null : DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(4)),
+            reader.IsDBNull(5) ? null : reader.GetString(5),
+            reader.GetInt32(6),
+            reader.GetInt64(7),
+            reader.GetString(8));
+    }
+
+    /// <summary>Records that a user's device connected (first and last seen).</summary>
+    public async Task TouchClientAsync(string userId, string clientId, string? deviceName, DateTimeOffset seen, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO clients (user_id, client_id, device_name, first_seen, last_seen) VALUES ($user, $client, $device, $seen, $seen)
+            ON CONFLICT (user_id, client_id) DO UPDATE SET last_seen = excluded.last_seen, device_name = coalesce(excluded.device_name, device_name);
+            """;
+        command.Parameters.AddWithValue("$user", userId);
+        command.Parameters.AddWithValue("$client", clientId);
+        command.Parameters.AddWithValue("$device", (object?)deviceName ?? DBNull.Value);
+        command.Parameters.AddWithValue("$seen", seen.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The audio file of a new conversation: <c>audio/yyyy/mm/dd/&lt;id&gt;.wav</c> under the data directory.</summary>
+    public static string AudioPath(string dataDirectory, string conversationId, DateTimeOffset startedAt) =>
+        Path.Combine(dataDirectory, "audio",
+            startedAt.UtcDateTime.ToString("yyyy", CultureInfo.InvariantCulture),
+            startedAt.UtcDateTime.ToString("MM", CultureInfo.InvariantCulture),
+            startedAt.UtcDateTime.ToString("dd", CultureInfo.InvariantCulture),
+            conversationId + ".wav");
+}
