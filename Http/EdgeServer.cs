@@ -75,6 +75,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
             var accounts = new Accounts(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
+            await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
             var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started);
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;

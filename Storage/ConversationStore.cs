@@ -70,6 +70,33 @@ internal sealed class ConversationStore(Database database)
             reader.GetString(8));
     }
 
+    /// <summary>Conversations left open by a previous run that did not stop cleanly (a crash or kill -9).</summary>
+    public async Task<IReadOnlyList<ConversationRow>> ListOpenAsync(CancellationToken cancellationToken)
+    {
+        var ids = new List<string>();
+        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "SELECT id FROM conversations WHERE state = 'open' ORDER BY started_at;";
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+
+        var rows = new List<ConversationRow>();
+        foreach (var id in ids)
+        {
+            if (await FindAsync(id, cancellationToken) is { } row)
+            {
+                rows.Add(row);
+            }
+        }
+
+        return rows;
+    }
+
     /// <summary>Records that a user's device connected (first and last seen).</summary>
     public async Task TouchClientAsync(string userId, string clientId, string? deviceName, DateTimeOffset seen, CancellationToken cancellationToken)
     {
