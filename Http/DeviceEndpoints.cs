@@ -48,7 +48,25 @@ internal sealed class DeviceEndpoints(
             };
         try
         {
-            await RunSessionAsync(context, entry, protocol);
+            TaskGroup group;
+            try
+            {
+                group = new TaskGroup($"session {entry.ClientId}", context.Group!);
+            }
+            catch (InvalidOperationException)
+            {
+                throw new HttpError(503, "The server is shutting down.");
+            }
+
+            try
+            {
+                await RunSessionAsync(context, entry, protocol, group);
+            }
+            finally
+            {
+                // Whatever happened, the session group completes before the registry forgets the client.
+                await group.DisposeQuietlyAsync();
+            }
         }
         finally
         {
@@ -56,7 +74,8 @@ internal sealed class DeviceEndpoints(
         }
     }
 
-    private async Task RunSessionAsync(RequestContext context, SessionEntry entry, DeviceProtocol protocol)
+    /// <summary>Accepts the upgrade and runs the session's tasks in <paramref name="group"/>.</summary>
+    private async Task RunSessionAsync(RequestContext context, SessionEntry entry, DeviceProtocol protocol, TaskGroup group)
     {
         HttpListenerWebSocketContext accepted;
         try
@@ -74,13 +93,12 @@ internal sealed class DeviceEndpoints(
         var socket = accepted.WebSocket;
         try
         {
-            await conversations.TouchClientAsync(entry.UserId, entry.ClientId, entry.DeviceName, entry.ConnectedAt, CancellationToken.None);
-            log.Info("session", "connected", ("client", entry.ClientId), ("user", entry.UserId), ("endpoint", entry.Protocol), ("remote", context.RemoteAddress));
             using var session = new ClientSession(entry, socket, protocol, settings, conversations, observer, serverStopping, log);
-            entry.Session = session;
-            var group = new TaskGroup($"session {entry.ClientId}", context.Group!);
             try
             {
+                await conversations.TouchClientAsync(entry.UserId, entry.ClientId, entry.DeviceName, entry.ConnectedAt, CancellationToken.None);
+                log.Info("session", "connected", ("client", entry.ClientId), ("user", entry.UserId), ("endpoint", entry.Protocol), ("remote", context.RemoteAddress));
+                entry.Session = session;
                 await session.RunAsync(group);
             }
             catch (Exception ex)
