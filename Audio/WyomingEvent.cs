@@ -47,7 +47,11 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
                 if (reader.ValueTextEquals("type"u8))
                 {
                     Next(ref reader);
-                    type = reader.TokenType == JsonTokenType.String ? reader.GetString() : throw new FormatException("'type' must be a string");
+                    type = reader.TokenType != JsonTokenType.String ? throw new FormatException("'type' must be a string")
+                        : reader.ValueTextEquals("audio-chunk"u8) ? AudioChunk // the hot path: no string allocated per chunk
+                        : reader.ValueTextEquals("audio-start"u8) ? AudioStart
+                        : reader.ValueTextEquals("audio-stop"u8) ? AudioStop
+                        : reader.GetString();
                 }
                 else if (reader.ValueTextEquals("data"u8))
                 {
