@@ -104,7 +104,7 @@ internal static class LoadgenCommand
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
         log.Info("loadgen", "starting", ("url", options.DisplayUrl), ("clients", options.Clients), ("codec", options.Codec == AudioCodec.Opus ? "opus" : "pcm"),
-            ("frame_ms", options.FrameMs), ("speed", options.Speed), ("audio_s", audio.Duration.TotalSeconds),
+            ("frame_ms", options.FrameMs), ("speed", options.Speed), ("audio_s", Math.Round(audio.Duration.TotalSeconds, 3)),
             ("duration", options.Duration is { } d ? Duration.Format(d) : "once"), ("churn_per_min", options.ChurnPerMinute));
         var summary = await LoadgenRunner.RunAsync(options, audio, log, stop.Token, abort.Token);
         if (json)
