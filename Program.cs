@@ -1,10 +1,12 @@
 using System.CommandLine;
 using FriendLite.Edge.Http;
+using FriendLite.Edge.Http.Loadgen;
 
 // Composition only: the command tree. Each command lives with its feature.
 var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
 {
     ServeCommand.Create(),
+    LoadgenCommand.Create(Console.Out, Console.Error),
 };
 foreach (var command in UserCommands.Create(Console.Out, Console.Error))
 {
