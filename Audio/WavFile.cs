@@ -39,15 +39,108 @@ internal static class WavFile
     public static (AudioFormat Format, short[] Samples) Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        var (format, dataOffset, dataBytes) = ParseHeader(bytes);
+        var (format, range) = Parse(bytes, path);
+        var data = bytes.AsSpan(range);
         if (format.Width != 2)
         {
-            throw new InvalidDataException($"{path}: only 16-bit PCM is read here, not {format.Width * 8}-bit.");
+            throw Refuse(path, $"is {format.Width * 8}-bit PCM, not 16-bit");
         }
 
-        var available = Math.Min(dataBytes, bytes.Length - dataOffset) & ~1;
-        return (format, MemoryMarshal.Cast<byte, short>(bytes.AsSpan(dataOffset, (int)available)).ToArray());
+        return (format, MemoryMarshal.Cast<byte, short>(data[..(data.Length & ~1)]).ToArray());
     }
+
+    /// <summary>
+    /// Reads any integer-PCM WAV (8, 16, 24 or 32-bit, any rate and channel count the server
+    /// accepts from devices) as 16 kHz mono, converted as device audio is (<see cref="PcmConverter"/>).
+    /// </summary>
+    public static short[] ReadSpeech(string path)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Exception messages are resource keys in the AOT build (UseSystemResourceKeys): say it ourselves.
+            var problem = ex switch
+            {
+                FileNotFoundException or DirectoryNotFoundException => "does not exist",
+                UnauthorizedAccessException => "is not readable (permission denied)",
+                _ => "cannot be read",
+            };
+            throw new InvalidDataException($"The audio file {path} {problem}: give a PCM WAV file.", ex);
+        }
+
+        var (format, range) = Parse(bytes, path);
+        var data = bytes.AsSpan(range);
+        if (format.Problem() is { } unsupported)
+        {
+            throw Refuse(path, $"has audio the server cannot convert ({unsupported})");
+        }
+
+        using var converter = new PcmConverter(format);
+        var samples = converter.Convert(data[..(data.Length - data.Length % format.BytesPerFrame)]).ToArray();
+        return samples.Length > 0 ? samples : throw Refuse(path, "has no audio data");
+    }
+
+    /// <summary>The format and where the samples are (offset and length within <paramref name="bytes"/>).</summary>
+    private static (AudioFormat Format, Range Data) Parse(ReadOnlySpan<byte> bytes, string name)
+    {
+        if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes[8..12].SequenceEqual("WAVE"u8))
+        {
+            throw Refuse(name, "is not a WAV file");
+        }
+
+        AudioFormat? format = null;
+        var offset = 12;
+        while (offset + 8 <= bytes.Length)
+        {
+            var id = bytes.Slice(offset, 4);
+            var size = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(offset + 4)..]);
+            var body = offset + 8;
+            // A writer that stopped early (or still streams) leaves the size too large: take what is there.
+            var length = (int)Math.Min(size, (uint)(bytes.Length - body));
+            if (id.SequenceEqual("fmt "u8))
+            {
+                format = ReadFormat(bytes.Slice(body, length), name);
+            }
+            else if (id.SequenceEqual("data"u8))
+            {
+                return format is null ? throw Refuse(name, "has its data before its format chunk") : (format, body..(body + length));
+            }
+
+            offset = body + length + (length & 1); // chunks are padded to an even size
+        }
+
+        throw Refuse(name, "has no audio data");
+    }
+
+    private static AudioFormat ReadFormat(ReadOnlySpan<byte> fmt, string name)
+    {
+        if (fmt.Length < 16)
+        {
+            throw Refuse(name, "has a damaged format chunk");
+        }
+
+        var tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt);
+        // WAVE_FORMAT_EXTENSIBLE names the real format in the first two bytes of its sub-format GUID.
+        if (tag == 0xFFFE && fmt.Length >= 26)
+        {
+            tag = BinaryPrimitives.ReadUInt16LittleEndian(fmt[24..]);
+        }
+
+        var bits = BinaryPrimitives.ReadUInt16LittleEndian(fmt[14..]);
+        if (tag != 1 || bits % 8 != 0)
+        {
+            throw Refuse(name, tag == 3 ? $"is {bits}-bit float, not integer PCM" : $"is encoded as format {tag}, not integer PCM");
+        }
+
+        return new AudioFormat((int)BinaryPrimitives.ReadUInt32LittleEndian(fmt[4..]), bits / 8, BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..]));
+    }
+
+    private static InvalidDataException Refuse(string name, string problem) =>
+        new($"The audio file {name} {problem}: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').");
 
     /// <summary>
     /// Makes the header's sizes agree with the file's length (after a crash the last refresh may be
@@ -76,43 +169,5 @@ internal static class WavFile
         file.Position = 0;
         file.Write(header);
         return true;
-    }
-
-    private static (AudioFormat Format, int DataOffset, long DataBytes) ParseHeader(ReadOnlySpan<byte> bytes)
-    {
-        if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes[8..12].SequenceEqual("WAVE"u8))
-        {
-            throw new InvalidDataException("not a RIFF/WAVE file");
-        }
-
-        AudioFormat? format = null;
-        var offset = 12;
-        while (offset + 8 <= bytes.Length)
-        {
-            var id = bytes.Slice(offset, 4);
-            var size = BinaryPrimitives.ReadUInt32LittleEndian(bytes[(offset + 4)..]);
-            var body = offset + 8;
-            if (id.SequenceEqual("fmt "u8) && body + 16 <= bytes.Length)
-            {
-                var tag = BinaryPrimitives.ReadUInt16LittleEndian(bytes[body..]);
-                if (tag != 1 && tag != 0xFFFE)
-                {
-                    throw new InvalidDataException($"WAV encoding {tag} is not integer PCM");
-                }
-
-                format = new AudioFormat(
-                    (int)BinaryPrimitives.ReadUInt32LittleEndian(bytes[(body + 4)..]),
-                    BinaryPrimitives.ReadUInt16LittleEndian(bytes[(body + 14)..]) / 8,
-                    BinaryPrimitives.ReadUInt16LittleEndian(bytes[(body + 2)..]));
-            }
-            else if (id.SequenceEqual("data"u8))
-            {
-                return format is null ? throw new InvalidDataException("WAV data before its format") : (format, body, size);
-            }
-
-            offset = body + (int)Math.Min(size + (size & 1), int.MaxValue - body);
-        }
-
-        throw new InvalidDataException("WAV file has no data chunk");
     }
 }

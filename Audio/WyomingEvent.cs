@@ -107,35 +107,42 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
         var buffer = new ArrayBufferWriter<byte>(128);
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            writer.WriteStartObject();
-            writer.WriteString("type"u8, type);
-            writer.WriteStartObject("data"u8);
-            if (format is not null)
-            {
-                writer.WriteNumber("rate"u8, format.Rate);
-                writer.WriteNumber("width"u8, format.Width);
-                writer.WriteNumber("channels"u8, format.Channels);
-            }
-
-            if (timestamp is { } t)
-            {
-                writer.WriteNumber("timestamp"u8, t);
-            }
-
-            writer.WriteEndObject();
-            if (payloadLength > 0)
-            {
-                writer.WriteNumber("payload_length"u8, payloadLength);
-            }
-            else
-            {
-                writer.WriteNull("payload_length"u8);
-            }
-
-            writer.WriteEndObject();
+            Write(writer, type, format, timestamp, payloadLength);
         }
 
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Writes an event header; fields that are null are left out of <c>data</c>, as Wyoming's own writer does.</summary>
+    public static void Write(Utf8JsonWriter writer, string type, AudioFormat? format, long? timestamp, int payloadLength)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("type"u8, type);
+        writer.WriteStartObject("data"u8);
+        if (format is not null)
+        {
+            writer.WriteNumber("rate"u8, format.Rate);
+            writer.WriteNumber("width"u8, format.Width);
+            writer.WriteNumber("channels"u8, format.Channels);
+        }
+
+        if (timestamp is { } t)
+        {
+            writer.WriteNumber("timestamp"u8, t);
+        }
+
+        writer.WriteEndObject();
+        if (payloadLength > 0)
+        {
+            writer.WriteNumber("payload_length"u8, payloadLength);
+        }
+        else
+        {
+            writer.WriteNull("payload_length"u8);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
     }
 
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{Type} (payload {PayloadLength} bytes)");

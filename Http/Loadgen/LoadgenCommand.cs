@@ -56,7 +56,7 @@ internal static class LoadgenCommand
             {
                 result.AddError("--url is required, e.g. --url ws://127.0.0.1:8000/ws_omi.");
             }
-            else if (LoadgenOptions.ProtocolOf(target) == DeviceProtocol.LegacyOpus && chosen == AudioCodec.Pcm)
+            else if (LoadgenOptions.ProtocolOf(target) == DeviceProtocol.Legacy && chosen == AudioCodec.Pcm)
             {
                 result.AddError("--codec pcm does not fit /ws, which carries bare Opus packets: use /ws_pcm for PCM.");
             }
@@ -90,7 +90,7 @@ internal static class LoadgenCommand
         AudioFrames audio;
         try
         {
-            audio = AudioFrames.Create(WavFile.ReadMono16k(options.AudioPath), options.Codec, options.SamplesPerFrame);
+            audio = AudioFrames.Create(Audio.WavFile.ReadSpeech(options.AudioPath), options.Codec, options.SamplesPerFrame);
         }
         catch (InvalidDataException ex)
         {

@@ -1,17 +1,6 @@
+using FriendLite.Edge.Sessions;
+
 namespace FriendLite.Edge.Http.Loadgen;
-
-/// <summary>How a device endpoint frames its audio: the URL path decides it, as on the server.</summary>
-internal enum DeviceProtocol
-{
-    /// <summary><c>/ws_omi</c>: Opus packets in Wyoming events.</summary>
-    WyomingOpus,
-
-    /// <summary><c>/ws_pcm</c>: PCM s16le in Wyoming events.</summary>
-    WyomingPcm,
-
-    /// <summary><c>/ws</c>: one bare Opus packet per binary frame, no events.</summary>
-    LegacyOpus,
-}
 
 internal enum AudioCodec
 {
@@ -45,7 +34,7 @@ internal sealed record LoadgenOptions(
 
     public DeviceProtocol Protocol => ProtocolOf(Url) ?? throw new InvalidOperationException($"{Url} is not a device endpoint.");
 
-    public bool UsesWyoming => Protocol != DeviceProtocol.LegacyOpus;
+    public bool UsesWyoming => Protocol != DeviceProtocol.Legacy;
 
     public int SamplesPerFrame => SampleRate * FrameMs / 1000;
 
@@ -79,12 +68,12 @@ internal sealed record LoadgenOptions(
 
     public static DeviceProtocol? ProtocolOf(Uri url) => url.AbsolutePath.TrimEnd('/') switch
     {
-        var p when p.EndsWith("/ws_omi", StringComparison.Ordinal) => DeviceProtocol.WyomingOpus,
-        var p when p.EndsWith("/ws_pcm", StringComparison.Ordinal) => DeviceProtocol.WyomingPcm,
-        var p when p.EndsWith("/ws", StringComparison.Ordinal) => DeviceProtocol.LegacyOpus,
+        var p when p.EndsWith("/ws_omi", StringComparison.Ordinal) => DeviceProtocol.Omi,
+        var p when p.EndsWith("/ws_pcm", StringComparison.Ordinal) => DeviceProtocol.Pcm,
+        var p when p.EndsWith("/ws", StringComparison.Ordinal) => DeviceProtocol.Legacy,
         _ => null,
     };
 
     public static AudioCodec DefaultCodec(DeviceProtocol protocol) =>
-        protocol == DeviceProtocol.WyomingPcm ? AudioCodec.Pcm : AudioCodec.Opus;
+        protocol == DeviceProtocol.Pcm ? AudioCodec.Pcm : AudioCodec.Opus;
 }

@@ -73,8 +73,8 @@ internal sealed class LoadgenStats(Log log)
         options.DisplayUrl,
         options.Protocol switch
         {
-            DeviceProtocol.WyomingOpus => "ws_omi",
-            DeviceProtocol.WyomingPcm => "ws_pcm",
+            DeviceProtocol.Omi => "ws_omi",
+            DeviceProtocol.Pcm => "ws_pcm",
             _ => "ws",
         },
         options.Codec == AudioCodec.Opus ? "opus" : "pcm",

@@ -47,10 +47,9 @@ internal sealed record LoadgenSummary(
 
 internal sealed record LatencySummary(double P50, double P90, double P99, double Max);
 
-/// <summary>Source-generated JSON for the Wyoming events and the summary (no reflection, AOT-safe).</summary>
+/// <summary>Source-generated JSON for the summary (no reflection, AOT-safe).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
     DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
-[JsonSerializable(typeof(WyomingEvent))]
 [JsonSerializable(typeof(LoadgenSummary))]
 internal sealed partial class LoadgenJsonContext : JsonSerializerContext;
