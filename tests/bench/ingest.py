@@ -46,6 +46,23 @@ def stored_frames(db, since_ms):
     finally:
         con.close()
 
+def fds_by_kind(pid):
+    kinds = {"sockets": 0, "database": 0, "wav": 0, "other": 0}
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:"):
+            kinds["sockets"] += 1
+        elif "friendlite.db" in target:
+            kinds["database"] += 1
+        elif target.endswith(".wav"):
+            kinds["wav"] += 1
+        else:
+            kinds["other"] += 1
+    return kinds
+
 def debug_counts(port, token):
     req = urllib.request.Request(f"http://127.0.0.1:{port}/api/debug/sessions", headers={"Authorization": f"Bearer {token}", "Connection": "close"})
     with urllib.request.urlopen(req, timeout=10) as r:
@@ -122,6 +139,7 @@ def main():
                 time.sleep(0.5)
             return last
         before = settle()
+        before_fds = fds_by_kind(server.pid)
         opened = 0
         rounds = 0
         while opened < args.churn_sessions:
@@ -129,12 +147,16 @@ def main():
             opened += s["sessions_opened"]
             rounds += 1
         after = settle()
+        after_fds = fds_by_kind(server.pid)
         # the thread pool retires idle workers after a while; give it that chance before the last look
         time.sleep(25)
         later = settle()
+        later_fds = fds_by_kind(server.pid)
         print(f"churn: {opened} sessions opened in {rounds} loadgen runs")
         for key in ["open_fds", "threads", "live_groups", "live_sessions", "managed_heap_bytes"]:
             print(f"  {key:20s} before {before[key]:>10}  after {after[key]:>10}  after +25 s {later[key]:>10}")
+        for key in before_fds:
+            print(f"  fds: {key:15s} before {before_fds[key]:>10}  after {after_fds[key]:>10}  after +25 s {later_fds[key]:>10}")
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=30)
