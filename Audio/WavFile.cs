@@ -39,7 +39,7 @@ internal static class WavFile
     public static (AudioFormat Format, short[] Samples) Read(string path)
     {
         var bytes = File.ReadAllBytes(path);
-        var (format, range) = Parse(bytes, path);
+        var (format, range, _) = Parse(bytes, path, allowFloat: false);
         var data = bytes.AsSpan(range);
         if (format.Width != 2)
         {
@@ -50,8 +50,8 @@ internal static class WavFile
     }
 
     /// <summary>
-    /// Reads any integer-PCM WAV (8, 16, 24 or 32-bit, any rate and channel count the server
-    /// accepts from devices) as 16 kHz mono, converted as device audio is (<see cref="PcmConverter"/>).
+    /// Reads a PCM WAV (8, 16, 24 or 32-bit integer, or 32-bit float; any rate and channel count
+    /// the server accepts from devices) as 16 kHz mono, converted as device audio is (<see cref="PcmConverter"/>).
     /// </summary>
     public static short[] ReadSpeech(string path)
     {
@@ -72,8 +72,22 @@ internal static class WavFile
             throw new InvalidDataException($"The audio file {path} {problem}: give a PCM WAV file.", ex);
         }
 
-        var (format, range) = Parse(bytes, path);
+        var (format, range, isFloat) = Parse(bytes, path, allowFloat: true);
         var data = bytes.AsSpan(range);
+        if (isFloat)
+        {
+            // 32-bit float samples in [-1, 1]: to 16-bit, then the same conversion as integer PCM.
+            var floats = MemoryMarshal.Cast<byte, float>(data[..(data.Length & ~3)]);
+            var shorts = new short[floats.Length];
+            for (var i = 0; i < floats.Length; i++)
+            {
+                shorts[i] = (short)Math.Clamp(MathF.Round(floats[i] * 32767f), short.MinValue, short.MaxValue);
+            }
+
+            format = format with { Width = 2 };
+            data = MemoryMarshal.AsBytes(shorts.AsSpan());
+        }
+
         if (format.Problem() is { } unsupported)
         {
             throw Refuse(path, $"has audio the server cannot convert ({unsupported})");
@@ -85,7 +99,7 @@ internal static class WavFile
     }
 
     /// <summary>The format and where the samples are (offset and length within <paramref name="bytes"/>).</summary>
-    private static (AudioFormat Format, Range Data) Parse(ReadOnlySpan<byte> bytes, string name)
+    private static (AudioFormat Format, Range Data, bool IsFloat) Parse(ReadOnlySpan<byte> bytes, string name, bool allowFloat)
     {
         if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes[8..12].SequenceEqual("WAVE"u8))
         {
@@ -93,6 +107,7 @@ internal static class WavFile
         }
 
         AudioFormat? format = null;
+        var isFloat = false;
         var offset = 12;
         while (offset + 8 <= bytes.Length)
         {
@@ -103,11 +118,11 @@ internal static class WavFile
             var length = (int)Math.Min(size, (uint)(bytes.Length - body));
             if (id.SequenceEqual("fmt "u8))
             {
-                format = ReadFormat(bytes.Slice(body, length), name);
+                (format, isFloat) = ReadFormat(bytes.Slice(body, length), name, allowFloat);
             }
             else if (id.SequenceEqual("data"u8))
             {
-                return format is null ? throw Refuse(name, "has its data before its format chunk") : (format, body..(body + length));
+                return format is null ? throw Refuse(name, "has its data before its format chunk") : (format, body..(body + length), isFloat);
             }
 
             offset = body + length + (length & 1); // chunks are padded to an even size
@@ -116,7 +131,7 @@ internal static class WavFile
         throw Refuse(name, "has no audio data");
     }
 
-    private static AudioFormat ReadFormat(ReadOnlySpan<byte> fmt, string name)
+    private static (AudioFormat Format, bool IsFloat) ReadFormat(ReadOnlySpan<byte> fmt, string name, bool allowFloat)
     {
         if (fmt.Length < 16)
         {
@@ -131,12 +146,13 @@ internal static class WavFile
         }
 
         var bits = BinaryPrimitives.ReadUInt16LittleEndian(fmt[14..]);
-        if (tag != 1 || bits % 8 != 0)
+        var isFloat = tag == 3 && bits == 32 && allowFloat;
+        if ((tag != 1 || bits % 8 != 0) && !isFloat)
         {
-            throw Refuse(name, tag == 3 ? $"is {bits}-bit float, not integer PCM" : $"is encoded as format {tag}, not integer PCM");
+            throw Refuse(name, tag == 3 ? $"is {bits}-bit float, not integer PCM" : $"is encoded as format {tag}, not PCM");
         }
 
-        return new AudioFormat((int)BinaryPrimitives.ReadUInt32LittleEndian(fmt[4..]), bits / 8, BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..]));
+        return (new AudioFormat((int)BinaryPrimitives.ReadUInt32LittleEndian(fmt[4..]), bits / 8, BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..])), isFloat);
     }
 
     private static InvalidDataException Refuse(string name, string problem) =>

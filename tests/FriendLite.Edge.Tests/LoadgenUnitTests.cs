@@ -39,19 +39,19 @@ public sealed class LoadgenUnitTests
     }
 
     [Fact]
-    public async Task FloatWav_ExitsOneWithOneSentence()
+    public async Task ALawWav_ExitsOneWithOneSentence()
     {
         using var dir = new TempDirectory();
-        var wav = WriteWav(dir, new short[1600], bits: 32);
+        var wav = WriteWav(dir, new short[1600], bits: 8);
         var bytes = File.ReadAllBytes(wav);
-        bytes[20] = 3; // WAVE_FORMAT_IEEE_FLOAT
+        bytes[20] = 6; // WAVE_FORMAT_ALAW
         File.WriteAllBytes(wav, bytes);
 
         var run = await RunAsync(["--url", "ws://127.0.0.1:1/ws_omi", "--audio", wav]);
 
         Assert.Equal(1, run.Code);
         Assert.Equal(
-            $"error: The audio file {wav} is 32-bit float, not integer PCM: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').",
+            $"error: The audio file {wav} is encoded as format 6, not PCM: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').",
             run.Error.TrimEnd());
     }
 

@@ -1,0 +1,116 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Http;
+
+namespace FriendLite.Edge.Transcription;
+
+/// <summary>
+/// <c>friendlite-edge transcribe FILE...</c>: offline one-shot transcription of WAV files with the
+/// local Whisper model; progress on stderr, the transcript on stdout. Ownership: the command owns
+/// the engine and its one worker, both disposed (worker first) before it returns.
+/// </summary>
+internal static class TranscribeCommand
+{
+    public static Command Create(TextWriter output, TextWriter error)
+    {
+        var files = new Argument<string[]>("FILE") { Description = "WAV files: PCM 8/16/24/32-bit or 32-bit float, any rate and channels.", Arity = ArgumentArity.OneOrMore };
+        var model = ModelOption();
+        var threads = ThreadsOption();
+        var format = CliOptions.Create("--format", "Output: text, json, srt or vtt.", "FORMAT", () => "text", text =>
+            text.ToLowerInvariant() is "text" or "json" or "srt" or "vtt" ? text.ToLowerInvariant() : throw new FormatException("is not one of text, json, srt, vtt"));
+        var command = new Command("transcribe", "Transcribe WAV files with the local Whisper model, without a server.") { files, model, threads, format };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var modelPath = parse.GetValue(model);
+            if (string.IsNullOrEmpty(modelPath))
+            {
+                await error.WriteLineAsync("error: No model given: pass --model PATH (or set FRIENDLITE_MODEL) to a ggml Whisper model (such as ggml-base.en.bin from the whisper.cpp models on Hugging Face).");
+                return 1;
+            }
+
+            return await RunAsync(parse.GetValue(files)!, modelPath, parse.GetValue(threads), parse.GetValue(format)!, output, error, cancellationToken);
+        });
+        return command;
+    }
+
+    public static Option<string?> ModelOption() =>
+        CliOptions.Create<string?>("--model", "A ggml Whisper model file (e.g. ggml-base.en.bin).", "PATH", () => null, text => text);
+
+    public static Option<int> ThreadsOption() =>
+        CliOptions.Create("--threads", "CPU threads for Whisper (default: all cores).", "N", () => Environment.ProcessorCount, text =>
+            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 256 ? n : throw new FormatException("is not a whole number from 1 to 256"));
+
+    private static async Task<int> RunAsync(string[] files, string modelPath, int threads, string format, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        WhisperEngine engine;
+        try
+        {
+            engine = WhisperEngine.Load(modelPath, new WhisperSettings(threads));
+        }
+        catch (InvalidDataException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
+            return 1;
+        }
+
+        var results = new List<TranscriptFile>();
+        var failed = 0;
+        await using (engine)
+        {
+            await error.WriteLineAsync($"model {engine.Model}");
+            await using var worker = engine.CreateWorker();
+            foreach (var file in files)
+            {
+                short[] samples;
+                try
+                {
+                    samples = WavFile.ReadSpeech(file);
+                }
+                catch (InvalidDataException ex)
+                {
+                    await error.WriteLineAsync($"error: {ex.Message}");
+                    failed++;
+                    continue;
+                }
+
+                var seconds = samples.Length / 16000.0;
+                await error.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"transcribing {file} ({seconds:0.0} s)... "));
+                var clock = Stopwatch.StartNew();
+                var segments = await worker.TranscribeAsync(ToFloat(samples), cancellationToken);
+                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+                    $"{segments.Count} segments in {clock.Elapsed.TotalSeconds:0.00} s ({seconds / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0.0}x real time)"));
+                results.Add(new TranscriptFile(file, Math.Round(seconds, 3), worker.Engine, worker.Model, segments));
+                if (format != "json")
+                {
+                    await output.WriteLineAsync(format switch
+                    {
+                        "srt" => TranscriptFormat.Srt(segments),
+                        "vtt" => TranscriptFormat.Vtt(segments),
+                        _ => TranscriptFormat.Text(segments),
+                    });
+                }
+            }
+        }
+
+        if (format == "json")
+        {
+            await output.WriteLineAsync(JsonSerializer.Serialize<IReadOnlyList<TranscriptFile>>(results, TranscriptJsonContext.Default.IReadOnlyListTranscriptFile));
+        }
+
+        return failed == 0 ? 0 : 1;
+    }
+
+    public static float[] ToFloat(ReadOnlySpan<short> samples)
+    {
+        var floats = new float[samples.Length];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            floats[i] = samples[i] / 32768f;
+        }
+
+        return floats;
+    }
+}

@@ -1,0 +1,176 @@
+using Whisper.net;
+
+namespace FriendLite.Edge.Transcription;
+
+/// <summary>Decoding settings. Production keeps whisper's temperature fallback; benchmarks turn it off.</summary>
+internal sealed record WhisperSettings(int Threads, string Language = "en", bool TemperatureFallback = true);
+
+/// <summary>
+/// One Whisper model loaded once per process. Ownership: the engine owns the WhisperFactory;
+/// each <see cref="WhisperWorker"/> owns one processor. Whisper.net crashes the process if the
+/// factory is disposed while a processor is still running, so <see cref="DisposeAsync"/> first
+/// waits until every worker has been disposed (which itself waits for the native run to end).
+/// </summary>
+internal sealed class WhisperEngine : IAsyncDisposable
+{
+    private readonly WhisperFactory _factory;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _noWorkers = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _workers;
+    private bool _disposing;
+
+    private WhisperEngine(WhisperFactory factory, ModelInfo model, WhisperSettings settings)
+    {
+        _factory = factory;
+        Model = model;
+        Settings = settings;
+    }
+
+    public ModelInfo Model { get; }
+
+    public WhisperSettings Settings { get; }
+
+    /// <summary>Checks and loads a model, or throws <see cref="InvalidDataException"/> with one sentence saying how to fix it.</summary>
+    public static WhisperEngine Load(string modelPath, WhisperSettings settings)
+    {
+        ModelInfo model;
+        try
+        {
+            model = ModelFile.Inspect(modelPath);
+        }
+        catch (InvalidDataException ex)
+        {
+            throw new InvalidDataException($"{ex.Message.TrimEnd('.')}: download a ggml Whisper model (such as ggml-base.en.bin from the whisper.cpp models on Hugging Face) on a machine with a network and pass it with --model.", ex);
+        }
+
+        NativeEnvironment.PreferPassiveOpenMpWaits();
+        WhisperFactory factory;
+        try
+        {
+            factory = WhisperFactory.FromPath(modelPath);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            throw new InvalidDataException($"Whisper could not load {modelPath} ({ex.Message.TrimEnd('.')}).", ex);
+        }
+
+        return new WhisperEngine(factory, model, settings);
+    }
+
+    /// <summary>A worker with its own processor; dispose it (awaited) before the engine.</summary>
+    public WhisperWorker CreateWorker()
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposing, this);
+            _workers++;
+        }
+
+        return new WhisperWorker(this);
+    }
+
+    internal WhisperProcessor CreateProcessor()
+    {
+        var builder = _factory.CreateBuilder()
+            .WithLanguage(Settings.Language)
+            .WithThreads(Settings.Threads);
+        if (!Settings.TemperatureFallback)
+        {
+            builder = builder.WithTemperatureInc(0);
+        }
+
+        return builder.Build();
+    }
+
+    internal void WorkerDisposed()
+    {
+        lock (_gate)
+        {
+            if (--_workers == 0 && _disposing)
+            {
+                _noWorkers.TrySetResult();
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        lock (_gate)
+        {
+            if (_disposing)
+            {
+                return;
+            }
+
+            _disposing = true;
+            if (_workers == 0)
+            {
+                _noWorkers.TrySetResult();
+            }
+        }
+
+        await _noWorkers.Task;
+        _factory.Dispose();
+    }
+}
+
+/// <summary>
+/// One processor, used for one request at a time. A cancelled request leaves whisper_full running
+/// until its next abort check; the processor is then disposed (awaited: that is the join point)
+/// and a fresh one made for the next request.
+/// </summary>
+internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
+{
+    private WhisperProcessor? _processor;
+    private bool _disposed;
+
+    public string Engine => "whisper.cpp";
+
+    public string Model => Path.GetFileName(engine.Model.Path);
+
+    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _processor ??= engine.CreateProcessor();
+        var segments = new List<TranscriptSegment>();
+        try
+        {
+            await foreach (var segment in _processor.ProcessAsync(samples, cancellationToken))
+            {
+                segments.Add(new TranscriptSegment(segment.Start.TotalSeconds, segment.End.TotalSeconds, segment.Text.Trim()));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The native run may still be going: wait for it here, so the caller's cancellation
+            // really means "stopped", then start the next request on a fresh processor.
+            var processor = _processor;
+            _processor = null;
+            await processor.DisposeAsync();
+            throw;
+        }
+
+        return segments;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        try
+        {
+            if (_processor is not null)
+            {
+                await _processor.DisposeAsync();
+            }
+        }
+        finally
+        {
+            engine.WorkerDisposed();
+        }
+    }
+}

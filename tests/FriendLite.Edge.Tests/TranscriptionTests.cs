@@ -1,0 +1,154 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Http;
+using FriendLite.Edge.Transcription;
+
+namespace FriendLite.Edge.Tests;
+
+/// <summary>The Whisper engine and the offline transcribe command, on the fixtures' test model (real header and vocabulary, no weights).</summary>
+public sealed class TranscriptionTests
+{
+    private static string TestModel => Fixtures.Path("ggml-tiny.en-for-tests.bin");
+
+    [Fact]
+    public void ModelFile_TestModel_IsATinyShapeWithoutWeights()
+    {
+        var model = ModelFile.Inspect(TestModel);
+
+        Assert.Equal(("tiny", 51864, 80, 4, 384, 0), (model.Size, model.Vocabulary, model.Mels, model.AudioLayers, model.AudioState, model.Tensors));
+        Assert.False(model.HasWeights);
+    }
+
+    [Theory]
+    [InlineData("truncated", "is truncated")]
+    [InlineData("magic", "is not a ggml Whisper model (wrong magic number)")]
+    [InlineData("dims", "has impossible hyper-parameters")]
+    [InlineData("missing", "does not exist")]
+    public void ModelFile_BrokenFiles_AreNamedWithTheirProblem(string damage, string problem)
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "model.bin");
+        var bytes = File.ReadAllBytes(TestModel);
+        switch (damage)
+        {
+            case "truncated":
+                bytes = bytes[..(bytes.Length / 2)];
+                break;
+            case "magic":
+                bytes[0] ^= 0xFF;
+                break;
+            case "dims":
+                BitConverter.GetBytes(-1).CopyTo(bytes, 4 + (4 * 9)); // n_mels
+                break;
+        }
+
+        if (damage != "missing")
+        {
+            File.WriteAllBytes(path, bytes);
+        }
+
+        var thrown = Assert.Throws<InvalidDataException>(() => ModelFile.Inspect(path));
+
+        Assert.StartsWith($"The model file {path} {problem}", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Engine_MissingModel_SaysHowToGetOne()
+    {
+        var thrown = Assert.Throws<InvalidDataException>(() => WhisperEngine.Load("/nonexistent/ggml-base.en.bin", new WhisperSettings(1)));
+
+        Assert.Contains("pass it with --model", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Worker_CancelledMidRun_ReturnsOnlyAfterTheNativeRunEndedAndTheEngineDisposesCleanly()
+    {
+        var samples = TranscribeCommand.ToFloat(WavFile.ReadSpeech(Fixtures.Path("jfk.wav")));
+        var engine = WhisperEngine.Load(TestModel, new WhisperSettings(2, TemperatureFallback: false));
+        var worker = engine.CreateWorker();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+
+        var clock = Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.TranscribeAsync(samples, cancel.Token));
+        var cancelledAfter = clock.Elapsed;
+        var again = await worker.TranscribeAsync(samples.AsMemory(0, 16000), CancellationToken.None);
+        await worker.DisposeAsync();
+        await engine.DisposeAsync();
+
+        Assert.True(cancelledAfter < TimeSpan.FromSeconds(30), $"cancellation took {cancelledAfter}");
+        Assert.Empty(again); // the test model has no weights: it runs, and finds no text
+    }
+
+    [Fact]
+    public async Task Transcribe_TestModel_RunsAndPrintsJsonPerFile()
+    {
+        using var dir = new TempDirectory();
+        var floatWav = Path.Combine(dir.Path, "float.wav");
+        WriteFloatWav(floatWav, AudioTests.Tone(300, 44100, seconds: 1).Select(s => s / 32768f).ToArray(), 44100);
+
+        var (code, output, error) = await RunAsync("transcribe", "--model", TestModel, "--threads", "2", "--format", "json", Fixtures.Path("jfk.wav"), floatWav);
+
+        Assert.Equal(0, code);
+        using var json = JsonDocument.Parse(output);
+        var files = json.RootElement.EnumerateArray().ToList();
+        Assert.Equal(2, files.Count);
+        Assert.Equal(11.0, files[0].GetProperty("seconds").GetDouble(), 2);
+        Assert.Equal(1.0, files[1].GetProperty("seconds").GetDouble(), 2);
+        Assert.Equal("ggml-tiny.en-for-tests.bin", files[0].GetProperty("model").GetString());
+        Assert.Contains("model tiny", error, StringComparison.Ordinal);
+        Assert.Contains("transcribing", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Transcribe_BadFileAmongGood_ExitsOneAfterDoingTheRest()
+    {
+        using var dir = new TempDirectory();
+        var bad = Path.Combine(dir.Path, "notes.wav");
+        await File.WriteAllTextAsync(bad, "not audio");
+
+        var (code, output, error) = await RunAsync("transcribe", "--model", TestModel, "--format", "json", bad, Fixtures.Path("jfk.wav"));
+
+        Assert.Equal(1, code);
+        Assert.Contains($"error: The audio file {bad} is not a WAV file", error, StringComparison.Ordinal);
+        Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Transcribe_WithoutModel_ExitsOneSayingWhatToPass()
+    {
+        var (code, _, error) = await RunAsync("transcribe", Fixtures.Path("jfk.wav"));
+
+        Assert.Equal(1, code);
+        Assert.StartsWith("error: No model given: pass --model PATH", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Formats_SrtAndVtt_HaveNumberedCuesAndMillisecondTimes()
+    {
+        TranscriptSegment[] segments = [new(0, 2.5, "Ask not"), new(3661.0456, 3662, "what your country")];
+
+        Assert.Equal("1\n00:00:00,000 --> 00:00:02,500\nAsk not\n\n2\n01:01:01,046 --> 01:01:02,000\nwhat your country\n\n", TranscriptFormat.Srt(segments));
+        Assert.Equal("WEBVTT\n\n00:00:00.000 --> 00:00:02.500\nAsk not\n\n01:01:01.046 --> 01:01:02.000\nwhat your country\n\n", TranscriptFormat.Vtt(segments));
+        Assert.Equal("Ask not what your country", TranscriptFormat.Text(segments));
+    }
+
+    private static void WriteFloatWav(string path, float[] samples, int rate)
+    {
+        var bytes = new byte[44 + samples.Length * 4];
+        WavFile.WriteHeader(bytes, rate, samples.Length * 4L, channels: 1, bitsPerSample: 32);
+        BitConverter.GetBytes((ushort)3).CopyTo(bytes, 20); // IEEE float
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples.AsSpan()).CopyTo(bytes.AsSpan(44));
+        File.WriteAllBytes(path, bytes);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        var root = new RootCommand("test") { TranscribeCommand.Create(output, error) };
+        var code = await CommandLine.InvokeAsync(root, args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
