@@ -1,0 +1,101 @@
+namespace FriendLite.Edge.Storage;
+
+internal sealed record JobRow(long Id, string Kind, string Payload, int Attempts, int MaxAttempts);
+
+/// <summary>
+/// Durable work that must outlive a client or a crash (the transcription backlog, memory
+/// extraction): pending rows are claimed by the server's workers, retried with back-off, and a
+/// job that was running when the process died is pending again at the next start.
+/// </summary>
+internal sealed class JobStore(Database database, TimeProvider time)
+{
+    public async Task<long> EnqueueAsync(string kind, string payload, CancellationToken cancellationToken, int maxAttempts = 5)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, created_at, updated_at)
+            VALUES ($kind, $payload, 'pending', 0, $max, $now, $now, $now) RETURNING id;
+            """;
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$payload", payload);
+        command.Parameters.AddWithValue("$max", maxAttempts);
+        command.Parameters.AddWithValue("$now", now);
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    /// <summary>Takes the oldest due job of <paramref name="kind"/>, marking it running; null when none is due.</summary>
+    public async Task<JobRow?> ClaimAsync(string kind, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        // One statement, so two workers can never claim the same row.
+        command.CommandText = """
+            UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = $now
+            WHERE id = (SELECT id FROM jobs WHERE kind = $kind AND state = 'pending' AND next_run_at <= $now ORDER BY next_run_at, id LIMIT 1)
+            RETURNING id, kind, payload, attempts, max_attempts;
+            """;
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$now", now);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new JobRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4))
+            : null;
+    }
+
+    public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
+        SetAsync(id, "done", null, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>Records a failure: pending again after a back-off, or failed for good after the last attempt.</summary>
+    public Task FailAsync(JobRow job, string error, CancellationToken cancellationToken) =>
+        job.Attempts >= job.MaxAttempts
+            ? SetAsync(job.Id, "failed", error, TimeSpan.Zero, cancellationToken)
+            : SetAsync(job.Id, "pending", error, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(4, job.Attempts - 1))), cancellationToken);
+
+    /// <summary>Puts a job that was interrupted (shutdown, cancellation) back without counting the attempt.</summary>
+    public async Task ReleaseAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE jobs SET state = 'pending', attempts = max(0, attempts - 1), updated_at = $now WHERE id = $id AND state = 'running';";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>At start: jobs left running by a process that died are pending again. Returns how many.</summary>
+    public async Task<int> RecoverAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE jobs SET state = 'pending', updated_at = $now WHERE state = 'running';";
+        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<int> CountAsync(string kind, string state, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM jobs WHERE kind = $kind AND state = $state;";
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$state", state);
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task SetAsync(long id, string state, string? error, TimeSpan delay, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE jobs SET state = $state, last_error = coalesce($error, last_error), next_run_at = $next, updated_at = $now WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$state", state);
+        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$next", (now + delay).ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,46 @@
+namespace FriendLite.Edge.Storage;
+
+internal sealed record TranscriptRow(long Id, string ConversationId, double Start, double End, string Text, string? Speaker, string? Engine, string? Model);
+
+/// <summary>Transcript segments of conversations, times in seconds from the conversation's start.</summary>
+internal sealed class TranscriptStore(Database database)
+{
+    public async Task AddAsync(string conversationId, double start, double end, string text, string? speaker, string engine, string model, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO transcript_segments (conversation_id, start_seconds, end_seconds, text, speaker, engine, model, created_at)
+            VALUES ($conversation, $start, $end, $text, $speaker, $engine, $model, $now);
+            """;
+        command.Parameters.AddWithValue("$conversation", conversationId);
+        command.Parameters.AddWithValue("$start", start);
+        command.Parameters.AddWithValue("$end", Math.Max(start, end));
+        command.Parameters.AddWithValue("$text", text);
+        command.Parameters.AddWithValue("$speaker", (object?)speaker ?? DBNull.Value);
+        command.Parameters.AddWithValue("$engine", engine);
+        command.Parameters.AddWithValue("$model", model);
+        command.Parameters.AddWithValue("$now", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<TranscriptRow>> ListAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT id, conversation_id, start_seconds, end_seconds, text, speaker, engine, model
+            FROM transcript_segments WHERE conversation_id = $conversation ORDER BY start_seconds, id;
+            """;
+        command.Parameters.AddWithValue("$conversation", conversationId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<TranscriptRow>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            rows.Add(new TranscriptRow(reader.GetInt64(0), reader.GetString(1), reader.GetDouble(2), reader.GetDouble(3), reader.GetString(4),
+                reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetString(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+
+        return rows;
+    }
+}

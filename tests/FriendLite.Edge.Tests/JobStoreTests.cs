@@ -1,0 +1,84 @@
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Tests;
+
+public sealed class JobStoreTests
+{
+    [Fact]
+    public async Task Claim_TakesEachDueJobOnceInOrder()
+    {
+        using var dir = new TempDirectory();
+        var jobs = new JobStore(Database.Open(dir.Path), TimeProvider.System);
+        var first = await jobs.EnqueueAsync("transcribe", "{\"n\":1}", default);
+        var second = await jobs.EnqueueAsync("transcribe", "{\"n\":2}", default);
+        await jobs.EnqueueAsync("memory", "{}", default);
+
+        var claims = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => jobs.ClaimAsync("transcribe", default)));
+
+        Assert.Equal([first, second], claims.Where(c => c is not null).Select(c => c!.Id).Order());
+        Assert.Equal(2, await jobs.CountAsync("transcribe", "running", default));
+    }
+
+    [Fact]
+    public async Task Fail_RetriesWithBackoffThenGivesUp()
+    {
+        using var dir = new TempDirectory();
+        var clock = new ManualTime(DateTimeOffset.UnixEpoch.AddDays(20000));
+        var jobs = new JobStore(Database.Open(dir.Path), clock);
+        await jobs.EnqueueAsync("transcribe", "{}", default, maxAttempts: 2);
+
+        var attempt1 = (await jobs.ClaimAsync("transcribe", default))!;
+        await jobs.FailAsync(attempt1, "disk full", default);
+        var tooSoon = await jobs.ClaimAsync("transcribe", default);
+        clock.Now = clock.Now.AddSeconds(6);
+        var attempt2 = (await jobs.ClaimAsync("transcribe", default))!;
+        await jobs.FailAsync(attempt2, "disk full again", default);
+
+        Assert.Null(tooSoon);
+        Assert.Equal(2, attempt2.Attempts);
+        Assert.Equal(1, await jobs.CountAsync("transcribe", "failed", default));
+    }
+
+    [Fact]
+    public async Task Recover_AfterACrash_RunningJobsArePendingAgain()
+    {
+        using var dir = new TempDirectory();
+        var database = Database.Open(dir.Path);
+        var jobs = new JobStore(database, TimeProvider.System);
+        await jobs.EnqueueAsync("transcribe", "{}", default);
+        var claimed = (await jobs.ClaimAsync("transcribe", default))!;
+
+        var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(default);
+        var again = await jobs.ClaimAsync("transcribe", default);
+        await jobs.ReleaseAsync(again!.Id, default);
+        var third = await jobs.ClaimAsync("transcribe", default);
+        await jobs.CompleteAsync(third!.Id, default);
+
+        Assert.Equal(1, recovered);
+        Assert.Equal(claimed.Id, again.Id);
+        Assert.Equal(2, third.Attempts); // the release did not count as an attempt
+        Assert.Equal(1, await jobs.CountAsync("transcribe", "done", default));
+    }
+
+    [Fact]
+    public async Task Transcripts_AreListedInTimeOrder()
+    {
+        using var dir = new TempDirectory();
+        var database = Database.Open(dir.Path);
+        await using (var connection = await database.OpenConnectionAsync(default))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "INSERT INTO users (id, email, password_hash, created_at) VALUES ('u', 'u@x.y', 'h', 0); INSERT INTO conversations (id, user_id, client_id, started_at) VALUES ('c', 'u', 'x', 0);";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var transcripts = new TranscriptStore(database);
+        await transcripts.AddAsync("c", 5.5, 7.25, "second", "speaker_x", "whisper.cpp", "m", default);
+        await transcripts.AddAsync("c", 0.5, 2, "first", "speaker_x", "whisper.cpp", "m", default);
+
+        var rows = await transcripts.ListAsync("c", default);
+
+        Assert.Equal(["first", "second"], rows.Select(r => r.Text));
+        Assert.Equal((5.5, 7.25), (rows[1].Start, rows[1].End));
+    }
+}
