@@ -35,7 +35,8 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, log)
-            .MapDiagnostics(this);
+            .MapDiagnostics(this)
+            .MapConversations(new ConversationStore(database), new TranscriptStore(database));
         new DeviceEndpoints(Sessions, new ConversationStore(database), sessionSettings, options.OnAudio, () => IsStopping, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);

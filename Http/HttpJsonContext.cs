@@ -41,6 +41,24 @@ internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveS
 
 internal sealed record DebugSessionsResponse(Sessions.TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions);
 
+internal sealed record TranscriptItem(string? Speaker, string Text, double Start, double End);
+
+/// <summary>A conversation in Friend-Lite's shape (<c>audio_uuid</c>, <c>audio_path</c>, <c>timestamp</c>, <c>transcript</c>, <c>memories</c>, <c>has_memory</c>), plus what it did not have.</summary>
+internal sealed record ConversationResponse(
+    string AudioUuid,
+    string AudioPath,
+    long Timestamp,
+    IReadOnlyList<TranscriptItem> Transcript,
+    IReadOnlyList<string> Memories,
+    bool HasMemory,
+    string ClientId,
+    DateTimeOffset StartedAt,
+    DateTimeOffset? EndedAt,
+    double DurationSeconds,
+    string State);
+
+internal sealed record ConversationsResponse(IReadOnlyDictionary<string, List<ConversationResponse>> Conversations);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
 
@@ -58,4 +76,6 @@ internal sealed record CreateUserRequest(string? Email, string? Password, string
 [JsonSerializable(typeof(ActiveClientsResponse))]
 [JsonSerializable(typeof(CloseConversationResponse))]
 [JsonSerializable(typeof(DebugSessionsResponse))]
+[JsonSerializable(typeof(ConversationResponse))]
+[JsonSerializable(typeof(ConversationsResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

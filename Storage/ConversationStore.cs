@@ -46,19 +46,38 @@ internal sealed class ConversationStore(Database database)
         return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
+    private const string Columns = "id, user_id, client_id, started_at, ended_at, audio_path, sample_rate, sample_count, state";
+
     public async Task<ConversationRow?> FindAsync(string id, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, user_id, client_id, started_at, ended_at, audio_path, sample_rate, sample_count, state FROM conversations WHERE id = $id;";
+        command.CommandText = $"SELECT {Columns} FROM conversations WHERE id = $id;";
         command.Parameters.AddWithValue("$id", id);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        if (!await reader.ReadAsync(cancellationToken))
+        return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
+    }
+
+    /// <summary>The newest conversations of one user, or of everyone (<paramref name="userId"/> null).</summary>
+    public async Task<IReadOnlyList<ConversationRow>> ListAsync(string? userId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM conversations WHERE $user IS NULL OR user_id = $user ORDER BY started_at DESC, rowid DESC LIMIT $limit;";
+        command.Parameters.AddWithValue("$user", (object?)userId ?? DBNull.Value);
+        command.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<ConversationRow>();
+        while (await reader.ReadAsync(cancellationToken))
         {
-            return null;
+            rows.Add(Read(reader));
         }
 
-        return new ConversationRow(
+        return rows;
+    }
+
+    private static ConversationRow Read(Microsoft.Data.Sqlite.SqliteDataReader reader) =>
+        new(
             reader.GetString(0),
             reader.GetString(1),
             reader.GetString(2),
@@ -68,7 +87,6 @@ internal sealed class ConversationStore(Database database)
             reader.GetInt32(6),
             reader.GetInt64(7),
             reader.GetString(8));
-    }
 
     /// <summary>Conversations left open by a previous run that did not stop cleanly (a crash or kill -9).</summary>
     public async Task<IReadOnlyList<ConversationRow>> ListOpenAsync(CancellationToken cancellationToken)
