@@ -88,7 +88,12 @@ internal sealed class ClientSession : IDisposable
         return await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
     }
 
-    private async Task ReceiveLoopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads until the device closes (or the close grace after our own close runs out). Not the
+    /// group's token: on shutdown the watchdog sends 1001 and the loop keeps reading what the
+    /// device had already sent, so audio in flight is still stored.
+    /// </summary>
+    private async Task ReceiveLoopAsync(CancellationToken _)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(4096);
         var reader = new WyomingReader(_protocol, _settings);
@@ -113,7 +118,7 @@ internal sealed class ClientSession : IDisposable
                 }
                 else if (message is not null)
                 {
-                    await _channel.Writer.WriteAsync(message, cancellationToken);
+                    await _channel.Writer.WriteAsync(message, _abort.Token);
                 }
             }
         }
