@@ -58,6 +58,9 @@ internal sealed class EnergyVad(VadSettings settings)
 
     private long MinSilence => Samples(settings.MinSilence);
 
+    /// <summary>True while the last frame belonged to speech (or its hangover).</summary>
+    public bool InSpeech => _speechStart is not null;
+
     /// <summary>Feeds samples; completed segments are added to <paramref name="completed"/>.</summary>
     public void Process(ReadOnlySpan<short> samples, List<SpeechSegment> completed)
     {

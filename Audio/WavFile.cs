@@ -158,6 +158,26 @@ internal static class WavFile
     private static InvalidDataException Refuse(string name, string problem) =>
         new($"The audio file {name} {problem}: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').");
 
+    /// <summary>Samples [start, end) of a 16-bit mono WAV this server wrote, as floats in [-1, 1]; fewer when the file is shorter.</summary>
+    public static float[] ReadRange(string path, long startSample, long endSample)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var available = Math.Max(0, (file.Length - WavWriter.HeaderBytes) / 2);
+        var end = Math.Min(endSample, available);
+        var count = (int)Math.Max(0, end - startSample);
+        var bytes = new byte[count * 2];
+        file.Position = WavWriter.HeaderBytes + startSample * 2;
+        file.ReadExactly(bytes);
+        var samples = MemoryMarshal.Cast<byte, short>(bytes);
+        var floats = new float[count];
+        for (var i = 0; i < count; i++)
+        {
+            floats[i] = samples[i] / 32768f;
+        }
+
+        return floats;
+    }
+
     /// <summary>
     /// Makes the header's sizes agree with the file's length (after a crash the last refresh may be
     /// behind). Returns true when it changed anything.

@@ -79,6 +79,13 @@ internal sealed class WavWriter : IDisposable
         }
     }
 
+    /// <summary>Hands buffered samples to the OS so other readers of the file (the transcription workers) see them.</summary>
+    public void Flush()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _file.Flush();
+    }
+
     /// <summary>Writes the current sizes into the header and hands the data to the OS.</summary>
     public void RefreshHeader()
     {

@@ -19,6 +19,7 @@ internal sealed class DeviceEndpoints(
     ConversationStore conversations,
     SessionSettings settings,
     AudioObserver? observer,
+    Transcription.TranscriptionScheduler? scheduler,
     Func<bool> serverStopping,
     Log log)
 {
@@ -93,7 +94,7 @@ internal sealed class DeviceEndpoints(
         var socket = accepted.WebSocket;
         try
         {
-            using var session = new ClientSession(entry, socket, protocol, settings, conversations, observer, serverStopping, log);
+            using var session = new ClientSession(entry, socket, protocol, settings, conversations, observer, scheduler, serverStopping, log);
             try
             {
                 await conversations.TouchClientAsync(entry.UserId, entry.ClientId, entry.DeviceName, entry.ConnectedAt, CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using FriendLite.Edge.Http.Auth;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Http;
 
@@ -21,29 +22,41 @@ internal sealed class EdgeServer : IAsyncDisposable
     private int _stopping;
     private Task<bool>? _stop;
 
-    private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started)
+    private readonly WhisperEngine? _engine;
+    private readonly TranscriptionScheduler? _scheduler;
+
+    private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
+        WhisperEngine? engine, string transcriptionStatus)
     {
         Options = options;
         Database = database;
         Accounts = accounts;
+        _engine = engine;
+        TranscriptionStatus = transcriptionStatus;
         _log = log;
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), TimeProvider.System);
         Sessions = new SessionRegistry(options.MaxSessions);
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout);
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout };
+        if (engine is not null)
+        {
+            _scheduler = new TranscriptionScheduler(engine, workers: 1, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
+        }
+
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, log)
             .MapDiagnostics(this)
             .MapConversations(new ConversationStore(database), new TranscriptStore(database));
-        new DeviceEndpoints(Sessions, new ConversationStore(database), sessionSettings, options.OnAudio, () => IsStopping, log).Map(router);
+        new DeviceEndpoints(Sessions, new ConversationStore(database), sessionSettings, options.OnAudio, _scheduler, () => IsStopping, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
+        _scheduler?.Start(_root);
     }
 
     public ServerOptions Options { get; }
@@ -53,6 +66,11 @@ internal sealed class EdgeServer : IAsyncDisposable
     public Accounts Accounts { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>For /health: "ok: &lt;model&gt;", or why transcription is unavailable.</summary>
+    public string TranscriptionStatus { get; }
+
+    public TranscriptionScheduler? Scheduler => _scheduler;
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
@@ -77,7 +95,28 @@ internal sealed class EdgeServer : IAsyncDisposable
             var accounts = new Accounts(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
-            var server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started);
+            var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
+            var (engine, transcription) = LoadEngine(options, log);
+            if (recovered > 0)
+            {
+                log.Info("server", "jobs interrupted by the last stop are pending again", ("jobs", recovered));
+            }
+
+            EdgeServer server;
+            try
+            {
+                server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started, engine, transcription);
+            }
+            catch
+            {
+                if (engine is not null)
+                {
+                    await engine.DisposeAsync();
+                }
+
+                throw;
+            }
+
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;
         }
@@ -85,6 +124,27 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             Database.ReleasePooledConnections();
             throw;
+        }
+    }
+
+    /// <summary>Loads the model if one is configured. A missing or broken model is one log line, not a failed start: audio is still stored.</summary>
+    private static (WhisperEngine? Engine, string Status) LoadEngine(ServerOptions options, Log log)
+    {
+        if (string.IsNullOrEmpty(options.ModelPath))
+        {
+            return (null, "unavailable: no model configured (--model)");
+        }
+
+        try
+        {
+            var engine = WhisperEngine.Load(options.ModelPath, new WhisperSettings(options.Threads));
+            log.Info("transcription", "model loaded", ("model", engine.Model.ToString()), ("threads", options.Threads));
+            return (engine, $"ok: {Path.GetFileName(options.ModelPath)}, {engine.Model.Size}");
+        }
+        catch (InvalidDataException ex)
+        {
+            log.Error("transcription", $"transcription is unavailable: {ex.Message}");
+            return (null, $"unavailable: {ex.Message}");
         }
     }
 
@@ -122,6 +182,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _requests.Cancel();
         var drained = await WithinAsync(_requests.WaitQuietlyAsync(), Options.ShutdownTimeout);
         _host.Stop();
+        _root.Cancel(); // the sessions are done: stop the server's own workers (queued segments become jobs)
         var remaining = Options.ShutdownTimeout - clock.Elapsed;
         var finished = drained && await WithinAsync(_root.WaitQuietlyAsync(), remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);
         if (!finished)
@@ -132,6 +193,12 @@ internal sealed class EdgeServer : IAsyncDisposable
                 $"shutdown did not finish within {Options.ShutdownTimeout.TotalSeconds:0.###} s; exiting with tasks still running",
                 ("tasks", Describe(_root.Snapshot())));
             return false;
+        }
+
+        _scheduler?.Dispose();
+        if (_engine is not null)
+        {
+            await _engine.DisposeAsync(); // only now: every processor has been disposed with its worker
         }
 
         Database.ReleasePooledConnections();

@@ -27,7 +27,9 @@ internal static class HealthEndpoints
         {
             ["database"] = database,
             ["disk"] = disk,
-            ["transcription"] = new("unavailable", "no transcription engine is configured in this version"),
+            ["transcription"] = server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal)
+                ? new("ok", server.TranscriptionStatus[4..])
+                : new("unavailable", server.TranscriptionStatus["unavailable: ".Length..]),
         };
         var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
         var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components);

@@ -24,6 +24,10 @@ internal static class ServeCommand
             int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100_000
                 ? n
                 : throw new FormatException("is not a whole number from 1 to 100000"));
+        var model = Transcription.TranscribeCommand.ModelOption();
+        var threads = Transcription.TranscribeCommand.ThreadsOption();
+        var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
+            TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
         var tokenLifetime = AuthOptions.TokenLifetime("--token-lifetime", "How long a login token stays valid", TimeSpan.FromHours(24));
         var adminEmail = CliOptions.Create<string?>("--admin-email", "Create this administrator at start if none exists (also ADMIN_EMAIL).", "EMAIL",
@@ -33,7 +37,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -64,6 +68,9 @@ internal static class ServeCommand
                 IdleTimeout = parse.GetValue(idleTimeout),
                 ConversationTimeout = parse.GetValue(conversationTimeout),
                 MaxSessions = parse.GetValue(maxSessions),
+                ModelPath = parse.GetValue(model),
+                Threads = parse.GetValue(threads),
+                DrainTimeout = parse.GetValue(drainTimeout),
             };
             return await RunAsync(options, log, cancellationToken);
         });

@@ -34,6 +34,18 @@ internal sealed record ServerOptions(
     /// <summary>Live device sessions allowed at once; more are refused with 503 before the upgrade.</summary>
     public int MaxSessions { get; init; } = 500;
 
+    /// <summary>The ggml Whisper model; null means no transcription (audio is still stored).</summary>
+    public string? ModelPath { get; init; }
+
+    /// <summary>CPU threads for Whisper (one worker uses them all: the lowest latency per segment).</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Speech segments waiting in memory; past this they wait as durable jobs.</summary>
+    public int TranscriptionQueue { get; init; } = 64;
+
+    /// <summary>How long an ending session waits for its segments in transcription.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Sees every stored sample (the transcription segmenter's hook; tests inject faults through it).</summary>
     public AudioObserver? OnAudio { get; init; }
 

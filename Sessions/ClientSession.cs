@@ -33,7 +33,7 @@ internal sealed class ClientSession : IDisposable
     private bool _closeSent;
 
     public ClientSession(SessionEntry entry, WebSocket socket, DeviceProtocol protocol, SessionSettings settings, ConversationStore store,
-        AudioObserver? observer, Func<bool> serverStopping, Log log)
+        AudioObserver? observer, Transcription.TranscriptionScheduler? scheduler, Func<bool> serverStopping, Log log)
     {
         _entry = entry;
         _socket = socket;
@@ -46,7 +46,7 @@ internal sealed class ClientSession : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
-        _recorder = new ConversationRecorder(entry, protocol, settings, store, observer, CloseAsync, log);
+        _recorder = new ConversationRecorder(entry, protocol, settings, store, observer, scheduler, CloseAsync, log);
     }
 
     public string ClientId => _entry.ClientId;
@@ -65,7 +65,7 @@ internal sealed class ClientSession : IDisposable
     public async Task RunAsync(TaskGroup group)
     {
         group.Spawn("receive", ReceiveLoopAsync);
-        group.Spawn("pipeline", _ => _recorder.RunAsync(_channel.Reader));
+        group.Spawn("pipeline", ct => _recorder.RunAsync(_channel.Reader, ct));
         group.Spawn("watchdog", WatchdogAsync);
         await group.WaitAsync();
     }

@@ -3,6 +3,7 @@ using System.Net.WebSockets;
 using System.Threading.Channels;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
 
@@ -12,7 +13,9 @@ namespace FriendLite.Edge.Sessions;
 /// conversation, so every way a conversation can end (audio-stop, API close, the silence timer,
 /// disconnect, shutdown) is a message it handles in order: a conversation closes exactly once.
 /// It drains its channel to the end whatever happens to the socket: accepted audio is never lost.
-/// Owns the decoders and the open WAV file; both are released in <see cref="RunAsync"/>'s finally.
+/// Speech is found by a VAD per conversation; each speech segment goes to the server's
+/// transcription scheduler (or, when it is full, straight to a durable job) by WAV offsets.
+/// Owns the decoders, the VAD and the open WAV file; all are released in <see cref="RunAsync"/>'s finally.
 /// </summary>
 internal sealed class ConversationRecorder(
     SessionEntry entry,
@@ -20,13 +23,17 @@ internal sealed class ConversationRecorder(
     SessionSettings settings,
     ConversationStore store,
     AudioObserver? observer,
+    TranscriptionScheduler? scheduler,
     Func<WebSocketCloseStatus, string, Task> closeSession,
     Log log) : IDisposable
 {
+    private readonly List<SpeechSegment> _segments = [];
+    private readonly List<TranscriptionRequest> _submitted = [];
+    private CancellationToken _sessionToken;
     private OpusPacketDecoder? _opus;
     private PcmConverter? _pcm;
     private OpenConversation? _current;
-    private long _lastAudio = Stopwatch.GetTimestamp();
+    private long _lastSpeech = Stopwatch.GetTimestamp();
     private int _corruptRun;
 
     public string? CurrentConversationId => _current?.Id;
@@ -37,8 +44,11 @@ internal sealed class ConversationRecorder(
 
     public long ConversationsClosed { get; private set; }
 
-    public async Task RunAsync(ChannelReader<SessionMessage> reader)
+    public long SegmentsSubmitted { get; private set; }
+
+    public async Task RunAsync(ChannelReader<SessionMessage> reader, CancellationToken sessionToken)
     {
+        _sessionToken = sessionToken;
         try
         {
             // No token: the pipeline ends when the receive loop completes the channel, after the last message.
@@ -52,6 +62,7 @@ internal sealed class ConversationRecorder(
             try
             {
                 await CloseConversationAsync("disconnect");
+                await DrainTranscriptionAsync();
             }
             finally
             {
@@ -89,7 +100,7 @@ internal sealed class ConversationRecorder(
             case CloseConversationMessage close:
                 close.Done.TrySetResult(await CloseConversationAsync("api"));
                 break;
-            case TickMessage when _current is not null && Stopwatch.GetElapsedTime(_lastAudio) >= settings.ConversationTimeout:
+            case TickMessage when _current is not null && Stopwatch.GetElapsedTime(Math.Max(_lastSpeech, _current.Opened)) >= settings.ConversationTimeout:
                 await CloseConversationAsync("timeout");
                 break;
         }
@@ -104,13 +115,16 @@ internal sealed class ConversationRecorder(
             await CloseIfCorruptRunAsync();
             if (first.Length > 0)
             {
-                Append(await OpenConversationAsync(), first);
+                var opened = await OpenConversationAsync();
+                Append(opened, first);
+                await SubmitSegmentsAsync(opened);
             }
 
             return;
         }
 
         Append(_current, Decode(packet));
+        await SubmitSegmentsAsync(_current);
         await CloseIfCorruptRunAsync();
     }
 
@@ -121,10 +135,71 @@ internal sealed class ConversationRecorder(
             return;
         }
 
-        _lastAudio = Stopwatch.GetTimestamp();
         var offset = conversation.Writer.SampleCount;
         conversation.Writer.Write(samples);
         observer?.Invoke(conversation.Id, offset, samples);
+        conversation.Vad.Process(samples, _segments);
+        if (conversation.Vad.InSpeech || _segments.Count > 0)
+        {
+            _lastSpeech = Stopwatch.GetTimestamp();
+        }
+    }
+
+    /// <summary>Sends finished speech segments to transcription; the WAV is flushed first so the workers can read them.</summary>
+    private async Task SubmitSegmentsAsync(OpenConversation conversation)
+    {
+        if (_segments.Count == 0)
+        {
+            return;
+        }
+
+        if (scheduler is not null)
+        {
+            conversation.Writer.Flush();
+            foreach (var segment in _segments)
+            {
+                var request = new TranscriptionRequest(conversation.Id, conversation.Writer.Path, segment.StartSample, segment.EndSample, $"speaker_{entry.ClientId}")
+                {
+                    Session = entry.ClientId,
+                    SessionToken = _sessionToken,
+                };
+                SegmentsSubmitted++;
+                if (scheduler.TryEnqueue(request))
+                {
+                    _submitted.Add(request);
+                }
+                else
+                {
+                    await scheduler.EnqueueJobAsync(request); // the queue is full: the backlog is durable
+                }
+            }
+        }
+
+        _segments.Clear();
+    }
+
+    /// <summary>
+    /// The session is ending: give its segments in transcription up to the drain timeout (the last
+    /// words of a disconnect are still transcribed), then leave what has not started as jobs.
+    /// </summary>
+    private async Task DrainTranscriptionAsync()
+    {
+        if (scheduler is null || _submitted.Count == 0)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.WhenAll(_submitted.Select(r => r.Done.Task)).WaitAsync(settings.DrainTimeout);
+        }
+        catch (TimeoutException)
+        {
+            var left = await scheduler.WithdrawToJobsAsync(entry.ClientId);
+            log.Info("session", "transcription drain timed out; the rest is kept as jobs", ("client", entry.ClientId), ("jobs", left));
+        }
+
+        _submitted.Clear();
     }
 
     /// <summary>Decodes a payload; a corrupt Opus packet is counted and skipped (an empty result).</summary>
@@ -185,7 +260,7 @@ internal sealed class ConversationRecorder(
             throw;
         }
 
-        _current = new OpenConversation(id, writer);
+        _current = new OpenConversation(id, writer, new EnergyVad(settings.Vad), Stopwatch.GetTimestamp());
         log.Info("session", "conversation started", ("client", entry.ClientId), ("conversation", id));
         return _current;
     }
@@ -203,6 +278,8 @@ internal sealed class ConversationRecorder(
         var state = "closed";
         try
         {
+            conversation.Vad.Flush(_segments);
+            await SubmitSegmentsAsync(conversation);
             conversation.Writer.Dispose();
         }
         catch (IOException ex)
@@ -222,5 +299,5 @@ internal sealed class ConversationRecorder(
         return conversation.Id;
     }
 
-    private sealed record OpenConversation(string Id, WavWriter Writer);
+    private sealed record OpenConversation(string Id, WavWriter Writer, EnergyVad Vad, long Opened);
 }

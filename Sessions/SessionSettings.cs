@@ -34,6 +34,12 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>How long to wait for a device's close reply before dropping the connection.</summary>
     public TimeSpan CloseGrace { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>How speech is cut into segments for transcription (and what counts as speech for the conversation timer).</summary>
+    public Audio.VadSettings Vad { get; init; } = new();
+
+    /// <summary>How long an ending session waits for its segments in transcription before leaving the rest as jobs.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the watchdog checks idleness and the conversation timer.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
 }

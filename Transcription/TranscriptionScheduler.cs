@@ -1,0 +1,180 @@
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Transcription;
+
+/// <summary>
+/// Server-level transcription. Ownership: its workers are children of the server's root group;
+/// each worker owns one Whisper processor. Sessions hand in speech segments (<see cref="TryEnqueue"/>);
+/// a full queue, a session that ends before its segments started, or a request its session
+/// cancelled becomes a durable <c>transcribe</c> job, which the same workers take when the live
+/// queue is empty. Nothing is dropped and nothing runs detached.
+/// </summary>
+internal sealed class TranscriptionScheduler(
+    WhisperEngine engine,
+    int workers,
+    int capacity,
+    TranscriptStore transcripts,
+    JobStore jobs,
+    Log log) : IDisposable
+{
+    public const string JobKind = "transcribe";
+    private static readonly TimeSpan JobPollInterval = TimeSpan.FromSeconds(2);
+    private readonly FairQueue _queue = new(capacity);
+    private readonly SemaphoreSlim _signal = new(0);
+
+    public int Queued => _queue.Count;
+
+    public long Completed => Interlocked.Read(ref _completed);
+
+    private long _completed;
+
+    /// <summary>Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.</summary>
+    public void Start(TaskGroup group)
+    {
+        for (var i = 0; i < workers; i++)
+        {
+            group.Spawn($"transcriber {i + 1}", WorkAsync);
+        }
+    }
+
+    /// <summary>Call after the workers' group has finished.</summary>
+    public void Dispose() => _signal.Dispose();
+
+    public bool TryEnqueue(TranscriptionRequest request)
+    {
+        if (!_queue.TryEnqueue(request))
+        {
+            return false;
+        }
+
+        _signal.Release();
+        return true;
+    }
+
+    /// <summary>A session is ending: its requests that no worker started become durable jobs.</summary>
+    public async Task<int> WithdrawToJobsAsync(string session)
+    {
+        var withdrawn = _queue.Withdraw(session);
+        foreach (var request in withdrawn)
+        {
+            await EnqueueJobAsync(request);
+            request.Done.TrySetResult();
+        }
+
+        return withdrawn.Count;
+    }
+
+    public Task EnqueueJobAsync(TranscriptionRequest request) =>
+        jobs.EnqueueAsync(JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), CancellationToken.None);
+
+    private async Task WorkAsync(CancellationToken cancellationToken)
+    {
+        await using var worker = engine.CreateWorker();
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            if (_queue.TryDequeue() is { } live)
+            {
+                await ProcessLiveAsync(worker, live, cancellationToken);
+                continue;
+            }
+
+            if (await jobs.ClaimAsync(JobKind, CancellationToken.None) is { } job)
+            {
+                await ProcessJobAsync(worker, job, cancellationToken);
+                continue;
+            }
+
+            try
+            {
+                await _signal.WaitAsync(JobPollInterval, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+
+        // Stopping: whatever is still queued is kept as jobs for the next start.
+        while (_queue.TryDequeue() is { } left)
+        {
+            await EnqueueJobAsync(left);
+            left.Done.TrySetResult();
+        }
+    }
+
+    private async Task ProcessLiveAsync(WhisperWorker worker, TranscriptionRequest request, CancellationToken serverToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverToken, request.SessionToken);
+        try
+        {
+            await TranscribeAsync(worker, request, linked.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // The session or the server gave up on it: the segment is kept as a job, not lost.
+            await EnqueueJobAsync(request);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        {
+            log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job", ex);
+            await EnqueueJobAsync(request);
+        }
+        finally
+        {
+            request.Done.TrySetResult();
+        }
+    }
+
+    private async Task ProcessJobAsync(WhisperWorker worker, JobRow job, CancellationToken serverToken)
+    {
+        TranscriptionRequest? request;
+        try
+        {
+            request = JsonSerializer.Deserialize(job.Payload, TranscriptionJsonContext.Default.TranscriptionRequest);
+        }
+        catch (JsonException)
+        {
+            request = null;
+        }
+
+        if (request is null)
+        {
+            await jobs.FailAsync(job with { Attempts = job.MaxAttempts }, "the job's payload is not a transcription request", CancellationToken.None);
+            return;
+        }
+
+        try
+        {
+            await TranscribeAsync(worker, request, serverToken);
+            await jobs.CompleteAsync(job.Id, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            await jobs.ReleaseAsync(job.Id, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        {
+            log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
+            await jobs.FailAsync(job, ex.Message, CancellationToken.None);
+        }
+    }
+
+    /// <summary>
+    /// One segment: its audio read back from the WAV, transcribed, stored as one transcript row
+    /// spanning the speech (the text of Whisper's segments joined), times in the conversation.
+    /// </summary>
+    private async Task TranscribeAsync(WhisperWorker worker, TranscriptionRequest request, CancellationToken cancellationToken)
+    {
+        var samples = WavFile.ReadRange(request.WavPath, request.StartSample, request.EndSample);
+        var segments = samples.Length == 0 ? [] : await worker.TranscribeAsync(samples, cancellationToken);
+        var start = request.StartSample / 16000.0;
+        var end = (request.StartSample + samples.Length) / 16000.0;
+        var text = TranscriptFormat.Text(segments);
+        await transcripts.AddAsync(request.ConversationId, start, end, text, request.Speaker, worker.Engine, worker.Model, CancellationToken.None);
+        Interlocked.Increment(ref _completed);
+        log.Debug("transcription", "segment transcribed", ("conversation", request.ConversationId), ("start", start), ("end", end), ("chars", text.Length));
+    }
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
+using static FriendLite.Edge.Tests.DeviceSupport;
+
+namespace FriendLite.Edge.Tests;
+
+/// <summary>Speech from devices to transcript rows, with the fixtures' test model (meaningless text, real timings).</summary>
+public sealed class TranscriptionPipelineTests
+{
+    private static string TestModel => Fixtures.Path("ggml-tiny.en-for-tests.bin");
+
+    [Fact]
+    public async Task ThreeUtterances_StreamedAsPcm_BecomeThreeTranscriptSegmentsAtTheirTimes()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = TestModel, Threads = 2 });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token, "pendant"))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples, AudioFormat.Speech);
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await device.CloseAsync();
+        }
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await WaitForAsync(async () =>
+        {
+            var found = await new TranscriptStore(server.Server.Database).ListAsync(conversation.Id, default);
+            return found.Count >= 3 ? found : null;
+        }, "three transcript segments");
+
+        var expected = EnergyVad.Detect(samples);
+        Assert.Equal(3, rows.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(expected[i].Start, rows[i].Start, 3);
+            Assert.Equal(expected[i].End, rows[i].End, 3);
+            Assert.Equal($"speaker_{conversation.ClientId}", rows[i].Speaker);
+            Assert.Equal("ggml-tiny.en-for-tests.bin", rows[i].Model);
+        }
+
+        using var client = server.ClientWithToken(token);
+        using var api = JsonDocument.Parse(await client.GetStringAsync($"/api/conversations/{conversation.Id}"));
+        Assert.Equal(3, api.RootElement.GetProperty("transcript").GetArrayLength());
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        Assert.Equal("ok", health.RootElement.GetProperty("components").GetProperty("transcription").GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task FullQueue_SegmentsBecomeDurableJobsThatAreStillTranscribed()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = TestModel, Threads = 2, TranscriptionQueue = 0 });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples, AudioFormat.Speech);
+            await device.CloseAsync();
+        }
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var jobs = new JobStore(server.Server.Database, TimeProvider.System);
+        await WaitForAsync(async () => await jobs.CountAsync(TranscriptionScheduler.JobKind, "done", default) == 3 ? "done" : null, "three jobs done");
+        Assert.Equal(3, (await new TranscriptStore(server.Server.Database).ListAsync(conversation.Id, default)).Count);
+    }
+
+    [Fact]
+    public async Task BrokenModel_ServerStillStartsAndStoresAudio_HealthSaysWhy()
+    {
+        using var dir = new TempDirectory();
+        var broken = Path.Combine(dir.Path, "ggml-broken.bin");
+        await File.WriteAllBytesAsync(broken, File.ReadAllBytes(TestModel)[..1000]);
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = broken });
+
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+
+        var transcription = health.RootElement.GetProperty("components").GetProperty("transcription");
+        Assert.Equal("unavailable", transcription.GetProperty("status").GetString());
+        Assert.Contains("is truncated", transcription.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+    }
+}
