@@ -65,7 +65,9 @@ public sealed class TranscriptionTests
     [Fact]
     public async Task Worker_CancelledMidRun_ReturnsOnlyAfterTheNativeRunEndedAndTheEngineDisposesCleanly()
     {
-        var samples = TranscribeCommand.ToFloat(WavFile.ReadSpeech(Fixtures.Path("jfk.wav")));
+        // 44 s of speech: two 30 s windows, far longer than the 150 ms before the cancel.
+        var jfk = WavFile.ReadSpeech(Fixtures.Path("jfk.wav"));
+        var samples = TranscribeCommand.ToFloat([.. jfk, .. jfk, .. jfk, .. jfk]);
         var engine = WhisperEngine.Load(TestModel, new WhisperSettings(2, TemperatureFallback: false));
         var worker = engine.CreateWorker();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
@@ -73,7 +75,7 @@ public sealed class TranscriptionTests
         var clock = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.TranscribeAsync(samples, cancel.Token));
         var cancelledAfter = clock.Elapsed;
-        var again = await worker.TranscribeAsync(samples.AsMemory(0, 16000), CancellationToken.None);
+        var again = await worker.TranscribeAsync(samples.AsMemory(0, 16000), CancellationToken.None); // a fresh processor
         await worker.DisposeAsync();
         await engine.DisposeAsync();
 
