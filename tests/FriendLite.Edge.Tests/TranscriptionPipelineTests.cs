@@ -86,3 +86,47 @@ public sealed class TranscriptionPipelineTests
         Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
     }
 }
+
+public sealed class BacklogRestartTests
+{
+    [Fact]
+    public async Task Backlog_LeftByAServerWithoutAModel_IsTranscribedAfterARestartWithOne()
+    {
+        using var dir = new TempDirectory();
+        string conversationId;
+        await using (var first = await TestServer.StartAsync(dataDirectory: dir))
+        {
+            first.KeepDataDirectory = true;
+            var (user, token) = await first.CreateUserAsync("ann@example.com");
+            var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
+            await using (var device = await DeviceClient.ConnectAsync(first, "/ws_pcm", token))
+            {
+                await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+                await device.SendPcmAsync(samples, AudioFormat.Speech);
+                await device.CloseAsync();
+            }
+
+            conversationId = Assert.Single(await ClosedConversationsAsync(first, user.Id, 1)).Id;
+            // What a crash mid-job leaves behind: the segments as jobs, one of them marked running.
+            var jobs = new JobStore(first.Server.Database, TimeProvider.System);
+            foreach (var segment in EnergyVad.Detect(samples))
+            {
+                await jobs.EnqueueAsync(TranscriptionScheduler.JobKind,
+                    JsonSerializer.Serialize(new TranscriptionRequest(conversationId, (await new ConversationStore(first.Server.Database).FindAsync(conversationId, default))!.AudioPath!, segment.StartSample, segment.EndSample, "speaker_x"),
+                        TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            }
+
+            await jobs.ClaimAsync(TranscriptionScheduler.JobKind, default);
+        }
+
+        await using var second = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = Fixtures.Path("ggml-tiny.en-for-tests.bin"), Threads = 2 });
+        var rows = await WaitForAsync(async () =>
+        {
+            var found = await new TranscriptStore(second.Server.Database).ListAsync(conversationId, default);
+            return found.Count == 3 ? found : null;
+        }, "the backlog to be transcribed");
+
+        Assert.Equal(3, rows.Count);
+        Assert.Equal(3, await new JobStore(second.Server.Database, TimeProvider.System).CountAsync(TranscriptionScheduler.JobKind, "done", default));
+    }
+}
