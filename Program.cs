@@ -8,6 +8,7 @@ var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable serv
     ServeCommand.Create(),
     LoadgenCommand.Create(Console.Out, Console.Error),
     FriendLite.Edge.Transcription.TranscribeCommand.Create(Console.Out, Console.Error),
+    FriendLite.Edge.Transcription.ModelCommand.Create(Console.Out, Console.Error),
 };
 foreach (var command in UserCommands.Create(Console.Out, Console.Error))
 {

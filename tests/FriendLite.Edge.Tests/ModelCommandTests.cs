@@ -1,0 +1,62 @@
+using System.CommandLine;
+using FriendLite.Edge.Http;
+using FriendLite.Edge.Transcription;
+
+namespace FriendLite.Edge.Tests;
+
+public sealed class ModelCommandTests
+{
+    [Fact]
+    public async Task List_ShowsTheStandardModelsWithChecksums()
+    {
+        var (code, output, _) = await RunAsync("model", "list");
+
+        Assert.Equal(0, code);
+        Assert.Contains("ggml-base.en.bin", output, StringComparison.Ordinal);
+        Assert.Contains("sha256 c77c5766f1cef09b6b7d47f21b546cbddd4157886b3b5d6d4f709e91e66c7c2b", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_SoundFileWithAnUnknownName_DescribesIt()
+    {
+        var (code, output, _) = await RunAsync("model", "verify", Fixtures.Path("ggml-tiny.en-for-tests.bin"));
+
+        Assert.Equal(0, code);
+        Assert.Contains("tiny (4+4 layers, 384 wide, 51864 tokens, f16, no weights: a test model", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_StandardNameWithOtherContent_FailsOnTheChecksum()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "ggml-tiny.en.bin");
+        File.Copy(Fixtures.Path("ggml-tiny.en-for-tests.bin"), path);
+
+        var (code, _, error) = await RunAsync("model", "verify", path);
+
+        Assert.Equal(1, code);
+        Assert.Contains("but tiny.en should have c78c86eb1a8faa21b369bcd33207cc90d64ae9df: download it again.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verify_TruncatedFile_SaysSo()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "ggml-base.en.bin");
+        await File.WriteAllBytesAsync(path, File.ReadAllBytes(Fixtures.Path("ggml-tiny.en-for-tests.bin"))[..5000]);
+
+        var (code, _, error) = await RunAsync("model", "verify", path);
+
+        Assert.Equal(1, code);
+        Assert.StartsWith($"error: The model file {path} is truncated", error, StringComparison.Ordinal);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        var root = new RootCommand("test") { ModelCommand.Create(output, error) };
+        var code = await CommandLine.InvokeAsync(root, args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
