@@ -62,7 +62,29 @@ internal static class ModelCommand
             return 0;
         });
 
+        var outPath = new Option<string>("--out") { Description = "Where to write the model.", Required = true };
+        var size = new Option<string>("--size") { Description = "tiny, base or small.", DefaultValueFactory = _ => "tiny" };
+        size.AcceptOnlyFromAmong("tiny", "base", "small");
+        var synth = new Command("synth", "Write a ggml Whisper model of a real size with random weights, for tests and benchmarks (its text is noise).") { outPath, size };
+        synth.SetAction(async parse =>
+        {
+            var target = parse.GetValue(outPath)!;
+            try
+            {
+                ModelSynthesizer.Write(target, parse.GetValue(size)!);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                await error.WriteLineAsync($"error: cannot write {target} ({ex.Message.TrimEnd('.')}).");
+                return 1;
+            }
+
+            await output.WriteLineAsync($"{target}: {ModelFile.Inspect(target)}");
+            return 0;
+        });
+
         var model = new Command("model", "Whisper model files.");
+        model.Subcommands.Add(synth);
         model.Subcommands.Add(list);
         model.Subcommands.Add(verify);
         return model;

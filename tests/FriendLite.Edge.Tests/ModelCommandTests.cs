@@ -60,3 +60,27 @@ public sealed class ModelCommandTests
         return (code, output.ToString(), error.ToString());
     }
 }
+
+public sealed class ModelSynthTests
+{
+    [Fact]
+    public async Task Synth_TinyModel_IsRealSizeAndWhisperRunsItToText()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "synth-tiny.bin");
+
+        ModelSynthesizer.Write(path, "tiny");
+        var model = ModelFile.Inspect(path);
+        await using var engine = WhisperEngine.Load(path, new WhisperSettings(2));
+        IReadOnlyList<TranscriptSegment> segments;
+        await using (var worker = engine.CreateWorker())
+        {
+            segments = await worker.TranscribeAsync(TranscribeCommand.ToFloat(Audio.WavFile.ReadSpeech(Fixtures.Path("jfk.wav"))), CancellationToken.None);
+        }
+
+        Assert.Equal(("tiny", 167, 51864), (model.Size, model.Tensors, model.Vocabulary));
+        Assert.InRange(model.Bytes, 70_000_000, 85_000_000); // ggml-tiny.en.bin is 75 MiB
+        Assert.NotEmpty(segments);
+        Assert.All(segments, s => Assert.InRange(s.End, s.Start, 11.5));
+    }
+}
