@@ -30,6 +30,13 @@ internal sealed class ConversationRecorder(
     private readonly List<SpeechSegment> _segments = [];
     private readonly List<TranscriptionRequest> _submitted = [];
     private CancellationToken _sessionToken;
+
+    /// <summary>
+    /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
+    /// whatever audio comes (a device streaming silence would otherwise open an empty conversation
+    /// every timeout). The silence in between is not stored.
+    /// </summary>
+    private EnergyVad? _awaitingSpeech;
     private OpusPacketDecoder? _opus;
     private PcmConverter? _pcm;
     private OpenConversation? _current;
@@ -87,6 +94,7 @@ internal sealed class ConversationRecorder(
                 await WriteAsync(packet);
                 break;
             case AudioStartMessage start:
+                _awaitingSpeech = null; // the device starts a stream on purpose: its first audio opens a conversation
                 if (start.Format is not null && _pcm?.Format != start.Format)
                 {
                     _pcm?.Dispose();
@@ -102,6 +110,7 @@ internal sealed class ConversationRecorder(
                 break;
             case TickMessage when _current is not null && Stopwatch.GetElapsedTime(Math.Max(_lastSpeech, _current.Opened)) >= settings.ConversationTimeout:
                 await CloseConversationAsync("timeout");
+                _awaitingSpeech = new EnergyVad(settings.Vad);
                 break;
         }
     }
@@ -113,6 +122,19 @@ internal sealed class ConversationRecorder(
             // The first audio of a conversation: keep a copy while the conversation is created.
             var first = Decode(packet).ToArray();
             await CloseIfCorruptRunAsync();
+            if (_awaitingSpeech is { } idle)
+            {
+                idle.Process(first, _segments);
+                var heard = idle.InSpeech || _segments.Count > 0;
+                _segments.Clear();
+                if (!heard)
+                {
+                    return;
+                }
+
+                _awaitingSpeech = null;
+            }
+
             if (first.Length > 0)
             {
                 var opened = await OpenConversationAsync();

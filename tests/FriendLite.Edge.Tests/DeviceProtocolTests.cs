@@ -369,7 +369,40 @@ public sealed class DeviceProtocolTests
         await device.CloseAsync();
 
         var both = await ClosedConversationsAsync(server, ann.Id, 2);
-        Assert.All(both, c => Assert.Equal(8000, c.SampleCount));
+        Assert.Equal(8000, both[0].SampleCount);
+        Assert.InRange(both[1].SampleCount, 320, 8000); // after a timeout the next conversation starts where speech is heard
+    }
+
+    [Fact]
+    public async Task ConversationTimeout_SilenceAfterItOpensNothing_SpeechOpensTheNextConversation()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { ConversationTimeout = TimeSpan.FromSeconds(1) });
+        var (ann, token) = await server.CreateUserAsync("ann@example.com");
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+        var (_, speech) = WavFile.Read(Fixtures.Path("jfk.wav"));
+        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+        await device.SendPcmAsync(speech[..32000], AudioFormat.Speech);
+
+        // Keep streaming digital silence: the conversation times out and no new one opens.
+        var first = await WaitForAsync(async () =>
+        {
+            await device.SendPcmAsync(new short[3200], AudioFormat.Speech);
+            var rows = await ConversationsAsync(server, ann.Id);
+            return rows.Count == 1 && rows[0].State == "closed" ? rows : null;
+        }, "the silent conversation to time out");
+        for (var i = 0; i < 10; i++)
+        {
+            await device.SendPcmAsync(new short[3200], AudioFormat.Speech);
+        }
+
+        var stillOne = await ConversationsAsync(server, ann.Id);
+        await device.SendPcmAsync(speech[32000..64000], AudioFormat.Speech);
+        await device.CloseAsync();
+
+        Assert.Single(stillOne);
+        var both = await ClosedConversationsAsync(server, ann.Id, 2);
+        Assert.Equal(first[0].Id, both[0].Id);
+        Assert.InRange(both[1].SampleCount, 25_000, 32_000); // the speech, from the frame where it was heard
     }
 
     [Fact]
