@@ -117,12 +117,6 @@ public sealed class CommandLineTests
         Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Sessions.Duration.Parse(text));
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        var root = new RootCommand("test") { ServeCommand.Create() };
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await CommandLine.InvokeAsync(root, args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        CliRunner.RunAsync((_, _) => [ServeCommand.Create()], args);
 }

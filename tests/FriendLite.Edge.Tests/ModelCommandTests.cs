@@ -51,14 +51,8 @@ public sealed class ModelCommandTests
         Assert.StartsWith($"error: The model file {path} is truncated", error, StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter { NewLine = "\n" };
-        using var error = new StringWriter { NewLine = "\n" };
-        var root = new RootCommand("test") { ModelCommand.Create(output, error) };
-        var code = await CommandLine.InvokeAsync(root, args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error)], args);
 }
 
 public sealed class ModelSynthTests

@@ -145,12 +145,6 @@ public sealed class TranscriptionTests
         File.WriteAllBytes(path, bytes);
     }
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(params string[] args)
-    {
-        using var output = new StringWriter { NewLine = "\n" };
-        using var error = new StringWriter { NewLine = "\n" };
-        var root = new RootCommand("test") { TranscribeCommand.Create(output, error) };
-        var code = await CommandLine.InvokeAsync(root, args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
+        CliRunner.RunAsync((output, error) => [TranscribeCommand.Create(output, error)], args);
 }

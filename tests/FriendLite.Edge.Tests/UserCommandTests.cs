@@ -114,17 +114,6 @@ public sealed class UserCommandTests
 
     private static FormUrlEncodedContent Form(string email, string password) => new([new("username", email), new("password", password)]);
 
-    private static async Task<(int Code, string Output, string Error)> RunAsync(string[] args, string? password = null)
-    {
-        using var output = new StringWriter { NewLine = "\n" };
-        using var error = new StringWriter { NewLine = "\n" };
-        var root = new RootCommand("test");
-        foreach (var command in UserCommands.Create(output, error, _ => password))
-        {
-            root.Subcommands.Add(command);
-        }
-
-        var code = await CommandLine.InvokeAsync(root, args, output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private static Task<(int Code, string Output, string Error)> RunAsync(string[] args, string? password = null) =>
+        CliRunner.RunAsync((output, error) => UserCommands.Create(output, error, _ => password), args);
 }
