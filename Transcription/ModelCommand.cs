@@ -46,19 +46,17 @@ internal static class ModelCommand
                 return 0;
             }
 
-            await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, useAsync: true);
-            var (algorithm, expected, actual) = known.Sha256 is not null
-                ? ("sha256", known.Sha256, Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)))
-#pragma warning disable CA5350 // SHA-1 is what whisper.cpp publishes for these files: an integrity check, not security.
-                : ("sha1", known.Sha1!, Convert.ToHexStringLower(await SHA1.HashDataAsync(stream, cancellationToken)));
-#pragma warning restore CA5350
-            if (actual != expected)
+            try
             {
-                await error.WriteLineAsync($"error: {file} has {algorithm} {actual}, but {known.Name} should have {expected}: download it again.");
+                await ModelDownloader.VerifyAsync(file, known.Sha256, known.Sha1, cancellationToken);
+            }
+            catch (InvalidDataException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
                 return 1;
             }
 
-            await output.WriteLineAsync($"{algorithm} matches {known.Name}");
+            await output.WriteLineAsync($"{(known.Sha256 is not null ? "sha256" : "sha1")} matches {known.Name}");
             return 0;
         });
 
@@ -83,7 +81,60 @@ internal static class ModelCommand
             return 0;
         });
 
+        var name = new Argument<string>("NAME") { Description = "A model from 'model list', e.g. base.en." };
+        var dataDir = Http.CliOptions.DataDirectory();
+        var from = Http.CliOptions.Create("--from", "Where the model files are (a mirror of the whisper.cpp model repository).", "URL",
+            () => ModelCatalog.BaseUrl, text => Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u.AbsoluteUri : throw new FormatException("is not an http(s) URL"));
+        var sha256 = new Option<string?>("--sha256") { Description = "Expect this SHA-256 instead of the catalogue's checksum (for a mirror's own files)." };
+        var offline = Http.CliOptions.Flag("--offline", "Refuse: no outbound connection is allowed.");
+        var download = new Command("download", "Download a standard model into <data-dir>/models, resuming a partial download, and check it.") { name, dataDir, from, sha256, offline };
+        download.SetAction(async (parse, cancellationToken) =>
+        {
+            var wanted = parse.GetValue(name)!;
+            var known = ModelCatalog.Models.FirstOrDefault(m => m.Name == wanted);
+            if (known is null)
+            {
+                await error.WriteLineAsync($"error: '{wanted}' is not a model this command knows: see 'friendlite-edge model list'.");
+                return 1;
+            }
+
+            var source = new Uri(new Uri(parse.GetValue(from)!), known.File);
+            string target;
+            try
+            {
+                target = Path.Combine(Storage.DataDirectory.Prepare(parse.GetValue(dataDir)!), "models", known.File);
+            }
+            catch (Storage.StartupException ex)
+            {
+                await error.WriteLineAsync($"error: {ex.Message}");
+                return 1;
+            }
+
+            if (parse.GetValue(offline))
+            {
+                await error.WriteLineAsync($"error: --offline forbids downloads: copy {known.File} from {source} into {Path.GetDirectoryName(target)} by hand.");
+                return 1;
+            }
+
+            var expected256 = parse.GetValue(sha256) ?? known.Sha256;
+            try
+            {
+                using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+                await error.WriteLineAsync($"downloading {source}");
+                await new ModelDownloader(http, error).DownloadAsync(source, target, expected256, expected256 is null ? known.Sha1 : null, cancellationToken);
+            }
+            catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
+            {
+                await error.WriteLineAsync($"error: could not download {known.Name} ({ex.Message.TrimEnd('.')}); run the command again to resume, or copy {known.File} into {Path.GetDirectoryName(target)} by hand.");
+                return 1;
+            }
+
+            await output.WriteLineAsync(target);
+            return 0;
+        });
+
         var model = new Command("model", "Whisper model files.");
+        model.Subcommands.Add(download);
         model.Subcommands.Add(synth);
         model.Subcommands.Add(list);
         model.Subcommands.Add(verify);

@@ -35,7 +35,7 @@ public sealed class ModelCommandTests
         var (code, _, error) = await RunAsync("model", "verify", path);
 
         Assert.Equal(1, code);
-        Assert.Contains("but tiny.en should have c78c86eb1a8faa21b369bcd33207cc90d64ae9df: download it again.", error, StringComparison.Ordinal);
+        Assert.Contains("not the expected c78c86eb1a8faa21b369bcd33207cc90d64ae9df: download it again.", error, StringComparison.Ordinal);
     }
 
     [Fact]
