@@ -27,7 +27,7 @@ internal static class TranscribeCommand
             var modelPath = parse.GetValue(model);
             if (string.IsNullOrEmpty(modelPath))
             {
-                await error.WriteLineAsync("error: No model given: pass --model PATH (or set FRIENDLITE_MODEL) to a ggml Whisper model (such as ggml-base.en.bin from the whisper.cpp models on Hugging Face).");
+                await error.WriteLineAsync("error: No model given: pass --model PATH (or set FRIENDLITE_MODEL) to a ggml Whisper model, e.g. from 'friendlite-edge model download base.en'.");
                 return 1;
             }
 

@@ -40,7 +40,7 @@ internal sealed class WhisperEngine : IAsyncDisposable
         }
         catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{ex.Message.TrimEnd('.')}: download a ggml Whisper model (such as ggml-base.en.bin from the whisper.cpp models on Hugging Face) on a machine with a network and pass it with --model.", ex);
+            throw new InvalidDataException($"{ex.Message.TrimEnd('.')}: get one with 'friendlite-edge model download base.en' (on a machine with a network) and pass it with --model.", ex);
         }
 
         NativeEnvironment.PreferPassiveOpenMpWaits();
