@@ -1,0 +1,225 @@
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+
+namespace FriendLite.Edge.Transcription;
+
+/// <summary>
+/// Transcription by an existing Wyoming ASR server (wyoming-faster-whisper, Home Assistant's) over
+/// TCP: <c>transcribe</c>, <c>audio-start</c>, <c>audio-chunk</c>s, <c>audio-stop</c>, then its
+/// <c>transcript</c>. Ownership: each request opens its own connection and closes it before it
+/// returns, whether it succeeds, fails, times out or is cancelled, so no connection outlives the
+/// request (or the session that made it). Refused in offline mode; a circuit breaker stops
+/// hammering a server that is down.
+/// </summary>
+internal sealed class WyomingTranscriber : ITranscriber
+{
+    private const int ChunkSamples = 16000; // 1 s per audio-chunk
+    private readonly string _host;
+    private readonly int _port;
+    private readonly TimeSpan _connectTimeout;
+    private readonly TimeSpan _responseTimeout;
+    private readonly CircuitBreaker _breaker;
+
+    public WyomingTranscriber(Uri address, bool offline, TimeSpan connectTimeout, TimeSpan responseTimeout, CircuitBreaker breaker)
+    {
+        if (offline)
+        {
+            throw new InvalidOperationException($"--asr {address} needs the network, which --offline forbids: use a local --model instead.");
+        }
+
+        if (address.Scheme != "wyoming" || address.Port <= 0)
+        {
+            throw new ArgumentException($"'{address}' is not a wyoming://host:port address.");
+        }
+
+        _host = address.Host;
+        _port = address.Port;
+        _connectTimeout = connectTimeout;
+        _responseTimeout = responseTimeout;
+        _breaker = breaker;
+        Model = $"{_host}:{_port}";
+    }
+
+    public string Engine => "wyoming";
+
+    public string Model { get; }
+
+    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    {
+        if (_breaker.Blocked() is { } wait)
+        {
+            throw new IOException($"the Wyoming server {Model} failed repeatedly; not trying again for {wait.TotalSeconds:0} s");
+        }
+
+        try
+        {
+            var text = await RequestAsync(samples, cancellationToken);
+            _breaker.Succeeded();
+            return [new TranscriptSegment(0, samples.Length / 16000.0, text)];
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or InvalidDataException)
+        {
+            _breaker.Failed();
+            throw ex as IOException ?? new IOException($"the Wyoming server {Model} failed: {ex.Message}", ex);
+        }
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private async Task<string> RequestAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    {
+        using var client = new TcpClient { NoDelay = true };
+        using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+        {
+            connect.CancelAfter(_connectTimeout);
+            try
+            {
+                await client.ConnectAsync(_host, _port, connect.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"no connection to {Model} within {_connectTimeout.TotalSeconds:0} s");
+            }
+        }
+
+        using var response = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        response.CancelAfter(_responseTimeout);
+        var stream = client.GetStream();
+        try
+        {
+            await SendAsync(stream, "{\"type\":\"transcribe\",\"data\":{\"language\":\"en\"}}", null, response.Token);
+            await SendAsync(stream, Encoding.UTF8.GetString(WyomingEvent.Serialize(WyomingEvent.AudioStart, AudioFormat.Speech, null, 0)), null, response.Token);
+            for (var offset = 0; offset < samples.Length; offset += ChunkSamples)
+            {
+                var chunk = samples.Span.Slice(offset, Math.Min(ChunkSamples, samples.Length - offset));
+                var pcm = new byte[chunk.Length * 2];
+                for (var i = 0; i < chunk.Length; i++)
+                {
+                    var s = (short)Math.Clamp(MathF.Round(chunk[i] * 32767f), short.MinValue, short.MaxValue);
+                    pcm[2 * i] = (byte)s;
+                    pcm[(2 * i) + 1] = (byte)(s >> 8);
+                }
+
+                await SendAsync(stream, Encoding.UTF8.GetString(WyomingEvent.Serialize(WyomingEvent.AudioChunk, AudioFormat.Speech, null, pcm.Length)), pcm, response.Token);
+            }
+
+            await SendAsync(stream, Encoding.UTF8.GetString(WyomingEvent.Serialize(WyomingEvent.AudioStop, null, null, 0)), null, response.Token);
+            return await ReadTranscriptAsync(stream, response.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"{Model} did not answer within {_responseTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    private static async Task SendAsync(NetworkStream stream, string header, byte[]? payload, CancellationToken cancellationToken)
+    {
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(header + "\n"), cancellationToken);
+        if (payload is not null)
+        {
+            await stream.WriteAsync(payload, cancellationToken);
+        }
+    }
+
+    /// <summary>Reads events until a transcript; its text may be inline or in the <c>data_length</c> block.</summary>
+    private static async Task<string> ReadTranscriptAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        var reader = new WyomingStreamReader(stream);
+        while (true)
+        {
+            var line = await reader.ReadLineAsync(cancellationToken) ?? throw new IOException("the Wyoming server closed the connection without a transcript");
+            using var header = JsonDocument.Parse(line);
+            var root = header.RootElement;
+            var type = root.TryGetProperty("type", out var t) ? t.GetString() : null;
+            var dataLength = root.TryGetProperty("data_length", out var dl) && dl.ValueKind == JsonValueKind.Number ? dl.GetInt32() : 0;
+            var payloadLength = root.TryGetProperty("payload_length", out var pl) && pl.ValueKind == JsonValueKind.Number ? pl.GetInt32() : 0;
+            var data = dataLength > 0 ? await reader.ReadBytesAsync(dataLength, cancellationToken) : null;
+            if (payloadLength > 0)
+            {
+                await reader.ReadBytesAsync(payloadLength, cancellationToken);
+            }
+
+            if (type != "transcript")
+            {
+                continue;
+            }
+
+            if (data is not null)
+            {
+                using var extra = JsonDocument.Parse(data);
+                if (extra.RootElement.TryGetProperty("text", out var text))
+                {
+                    return text.GetString() ?? "";
+                }
+            }
+
+            return root.TryGetProperty("data", out var inline) && inline.ValueKind == JsonValueKind.Object && inline.TryGetProperty("text", out var inlineText)
+                ? inlineText.GetString() ?? ""
+                : throw new InvalidDataException("a transcript event without text");
+        }
+    }
+
+    /// <summary>Lines and exact byte counts from one stream, with one buffer.</summary>
+    private sealed class WyomingStreamReader(NetworkStream stream)
+    {
+        private readonly byte[] _buffer = new byte[8192];
+        private int _start;
+        private int _end;
+
+        public async Task<string?> ReadLineAsync(CancellationToken cancellationToken)
+        {
+            var line = new List<byte>();
+            while (true)
+            {
+                if (_start == _end && !await FillAsync(cancellationToken))
+                {
+                    return line.Count > 0 ? Encoding.UTF8.GetString(line.ToArray()) : null;
+                }
+
+                var newline = Array.IndexOf(_buffer, (byte)'\n', _start, _end - _start);
+                if (newline >= 0)
+                {
+                    line.AddRange(_buffer.AsSpan(_start, newline - _start));
+                    _start = newline + 1;
+                    return Encoding.UTF8.GetString(line.ToArray());
+                }
+
+                line.AddRange(_buffer.AsSpan(_start, _end - _start));
+                _start = _end;
+                if (line.Count > 1 << 20)
+                {
+                    throw new InvalidDataException("a Wyoming header line over 1 MiB");
+                }
+            }
+        }
+
+        public async Task<byte[]> ReadBytesAsync(int count, CancellationToken cancellationToken)
+        {
+            var result = new byte[count];
+            var have = 0;
+            while (have < count)
+            {
+                if (_start == _end && !await FillAsync(cancellationToken))
+                {
+                    throw new IOException("the Wyoming server closed the connection mid-event");
+                }
+
+                var take = Math.Min(count - have, _end - _start);
+                Array.Copy(_buffer, _start, result, have, take);
+                _start += take;
+                have += take;
+            }
+
+            return result;
+        }
+
+        private async Task<bool> FillAsync(CancellationToken cancellationToken)
+        {
+            _start = 0;
+            _end = await stream.ReadAsync(_buffer, cancellationToken);
+            return _end > 0;
+        }
+    }
+}
