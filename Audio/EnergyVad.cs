@@ -46,6 +46,7 @@ internal sealed class EnergyVad(VadSettings settings)
     private const int FrameSamples = 480;
     private const int HistoryFrames = 166; // ~5 s
     private readonly double[] _history = new double[HistoryFrames];
+    private readonly double[] _sorted = new double[HistoryFrames];
     private readonly short[] _partial = new short[FrameSamples];
     private int _partialCount;
     private int _historyCount;
@@ -149,8 +150,9 @@ internal sealed class EnergyVad(VadSettings settings)
         if (double.IsNaN(_floor) || ++_framesSinceFloor >= 8)
         {
             _framesSinceFloor = 0;
-            var sorted = _history.AsSpan(0, _historyCount).ToArray();
-            Array.Sort(sorted);
+            var sorted = _sorted.AsSpan(0, _historyCount);
+            _history.AsSpan(0, _historyCount).CopyTo(sorted);
+            sorted.Sort();
             _floor = sorted[sorted.Length / 10];
         }
     }

@@ -81,7 +81,7 @@ internal static class WavFile
             var shorts = new short[floats.Length];
             for (var i = 0; i < floats.Length; i++)
             {
-                shorts[i] = (short)Math.Clamp(MathF.Round(floats[i] * 32767f), short.MinValue, short.MaxValue);
+                shorts[i] = SampleConversion.ToInt16(floats[i]);
             }
 
             format = format with { Width = 2 };
@@ -168,14 +168,7 @@ internal static class WavFile
         var bytes = new byte[count * 2];
         file.Position = WavWriter.HeaderBytes + startSample * 2;
         file.ReadExactly(bytes);
-        var samples = MemoryMarshal.Cast<byte, short>(bytes);
-        var floats = new float[count];
-        for (var i = 0; i < count; i++)
-        {
-            floats[i] = samples[i] / 32768f;
-        }
-
-        return floats;
+        return SampleConversion.ToFloat(MemoryMarshal.Cast<byte, short>(bytes));
     }
 
     /// <summary>

@@ -43,13 +43,14 @@ internal sealed class EdgeServer : IAsyncDisposable
             _scheduler = new TranscriptionScheduler(engine, workers: 1, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
         }
 
+        var conversations = new ConversationStore(database);
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, log)
             .MapDiagnostics(this)
-            .MapConversations(new ConversationStore(database), new TranscriptStore(database));
-        new DeviceEndpoints(Sessions, new ConversationStore(database), sessionSettings, options.OnAudio, _scheduler, () => IsStopping, log).Map(router);
+            .MapConversations(conversations, new TranscriptStore(database));
+        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
         // Groups are created only once the port is ours, so a failed start leaves nothing running.

@@ -81,17 +81,17 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, null, async accounts =>
         {
             var user = await accounts.Users.FindByEmailAsync(parse.GetValue(email)!, ct);
-            if (user is null || await accounts.Users.DeleteAsync(user.Id, parse.GetValue(deleteData), ct) is not { } audio)
+            if (user is null || await accounts.DeleteUserAsync(user.Id, parse.GetValue(deleteData), ct) is not { } deletion)
             {
                 return Fail($"No user has the email {parse.GetValue(email)}.");
             }
 
-            foreach (var path in audio)
+            foreach (var problem in deletion.Problems)
             {
-                File.Delete(path);
+                await error.WriteLineAsync($"warning: {problem}");
             }
 
-            await output.WriteLineAsync($"Deleted {user.Email}{(parse.GetValue(deleteData) ? $" and its data ({audio.Count} audio files)" : "; its data was kept")}.");
+            await output.WriteLineAsync($"Deleted {user.Email}{(parse.GetValue(deleteData) ? $" and its data ({deletion.AudioFiles} audio files)" : "; its data was kept")}.");
             return 0;
         }));
         return command;

@@ -66,28 +66,13 @@ internal static class UserEndpoints
             "true" or "1" => true,
             var other => throw new HttpError(400, $"delete_data must be true or false, not '{other}'."),
         };
-        var audio = await accounts.Users.DeleteAsync(id, deleteData, context.CancellationToken) ?? throw new HttpError(404, "No such user.");
-        var removed = RemoveFiles(audio, log);
-        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", removed), ("by", context.CurrentUser.Id));
-        context.Response.StatusCode = 204;
-    }
-
-    private static int RemoveFiles(IReadOnlyList<string> paths, Log log)
-    {
-        var removed = 0;
-        foreach (var path in paths)
+        var deletion = await accounts.DeleteUserAsync(id, deleteData, context.CancellationToken) ?? throw new HttpError(404, "No such user.");
+        foreach (var problem in deletion.Problems)
         {
-            try
-            {
-                File.Delete(path);
-                removed++;
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                log.Warn("auth", "could not remove audio of a deleted user", ("path", path), ("reason", ex.Message));
-            }
+            log.Warn("auth", "audio of a deleted user was left behind", ("user", id), ("reason", problem));
         }
 
-        return removed;
+        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("by", context.CurrentUser.Id));
+        context.Response.StatusCode = 204;
     }
 }

@@ -137,7 +137,7 @@ internal sealed class TaskGroup : IAsyncDisposable
     public async Task WaitAsync()
     {
         await EnsureCompletion();
-        ThrowFailures(markObserved: true);
+        ThrowFailures(onlyUnobserved: false);
     }
 
     /// <summary>Cancels, waits for everything, and throws failures that no <see cref="WaitAsync"/> has thrown yet.</summary>
@@ -145,7 +145,7 @@ internal sealed class TaskGroup : IAsyncDisposable
     {
         Cancel();
         await EnsureCompletion();
-        ThrowFailures(markObserved: true, onlyUnobserved: true);
+        ThrowFailures(onlyUnobserved: true);
     }
 
     /// <summary>A snapshot of the live tree: this group, its children and nested groups, with states and ages.</summary>
@@ -316,7 +316,7 @@ internal sealed class TaskGroup : IAsyncDisposable
         _options.OnStragglers?.Invoke(Name, names);
     }
 
-    private void ThrowFailures(bool markObserved, bool onlyUnobserved = false)
+    private void ThrowFailures(bool onlyUnobserved)
     {
         Exception[] failures;
         lock (_gate)
@@ -326,7 +326,7 @@ internal sealed class TaskGroup : IAsyncDisposable
                 return;
             }
 
-            _failuresObserved |= markObserved;
+            _failuresObserved = true;
             failures = [.. _failures];
         }
 

@@ -91,25 +91,14 @@ internal sealed class ConversationStore(Database database)
     /// <summary>Conversations left open by a previous run that did not stop cleanly (a crash or kill -9).</summary>
     public async Task<IReadOnlyList<ConversationRow>> ListOpenAsync(CancellationToken cancellationToken)
     {
-        var ids = new List<string>();
-        await using (var connection = await database.OpenConnectionAsync(cancellationToken))
-        await using (var command = connection.CreateCommand())
-        {
-            command.CommandText = "SELECT id FROM conversations WHERE state = 'open' ORDER BY started_at;";
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                ids.Add(reader.GetString(0));
-            }
-        }
-
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM conversations WHERE state = 'open' ORDER BY started_at;";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var rows = new List<ConversationRow>();
-        foreach (var id in ids)
+        while (await reader.ReadAsync(cancellationToken))
         {
-            if (await FindAsync(id, cancellationToken) is { } row)
-            {
-                rows.Add(row);
-            }
+            rows.Add(Read(reader));
         }
 
         return rows;

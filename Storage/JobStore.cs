@@ -51,8 +51,12 @@ internal sealed class JobStore(Database database, TimeProvider time)
     /// <summary>Records a failure: pending again after a back-off, or failed for good after the last attempt.</summary>
     public Task FailAsync(JobRow job, string error, CancellationToken cancellationToken) =>
         job.Attempts >= job.MaxAttempts
-            ? SetAsync(job.Id, "failed", error, TimeSpan.Zero, cancellationToken)
+            ? GiveUpAsync(job.Id, error, cancellationToken)
             : SetAsync(job.Id, "pending", error, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(4, job.Attempts - 1))), cancellationToken);
+
+    /// <summary>Fails a job for good, whatever attempts it has left (its payload cannot be processed).</summary>
+    public Task GiveUpAsync(long id, string error, CancellationToken cancellationToken) =>
+        SetAsync(id, "failed", error, TimeSpan.Zero, cancellationToken);
 
     /// <summary>Puts a job that was interrupted (shutdown, cancellation) back without counting the attempt.</summary>
     public async Task ReleaseAsync(long id, CancellationToken cancellationToken)

@@ -79,7 +79,7 @@ internal static class TranscribeCommand
                 var seconds = samples.Length / 16000.0;
                 await error.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"transcribing {file} ({seconds:0.0} s)... "));
                 var clock = Stopwatch.StartNew();
-                var segments = await worker.TranscribeAsync(ToFloat(samples), cancellationToken);
+                var segments = await worker.TranscribeAsync(SampleConversion.ToFloat(samples), cancellationToken);
                 await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
                     $"{segments.Count} segments in {clock.Elapsed.TotalSeconds:0.00} s ({seconds / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0.0}x real time)"));
                 results.Add(new TranscriptFile(file, Math.Round(seconds, 3), worker.Engine, worker.Model, segments));
@@ -101,16 +101,5 @@ internal static class TranscribeCommand
         }
 
         return failed == 0 ? 0 : 1;
-    }
-
-    public static float[] ToFloat(ReadOnlySpan<short> samples)
-    {
-        var floats = new float[samples.Length];
-        for (var i = 0; i < samples.Length; i++)
-        {
-            floats[i] = samples[i] / 32768f;
-        }
-
-        return floats;
     }
 }

@@ -142,7 +142,7 @@ internal sealed class TranscriptionScheduler(
 
         if (request is null)
         {
-            await jobs.FailAsync(job with { Attempts = job.MaxAttempts }, "the job's payload is not a transcription request", CancellationToken.None);
+            await jobs.GiveUpAsync(job.Id, "the job's payload is not a transcription request", CancellationToken.None);
             return;
         }
 

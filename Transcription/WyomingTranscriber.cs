@@ -97,7 +97,7 @@ internal sealed class WyomingTranscriber : ITranscriber
                 var pcm = new byte[chunk.Length * 2];
                 for (var i = 0; i < chunk.Length; i++)
                 {
-                    var s = (short)Math.Clamp(MathF.Round(chunk[i] * 32767f), short.MinValue, short.MaxValue);
+                    var s = SampleConversion.ToInt16(chunk[i]);
                     pcm[2 * i] = (byte)s;
                     pcm[(2 * i) + 1] = (byte)(s >> 8);
                 }

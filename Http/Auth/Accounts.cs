@@ -62,6 +62,34 @@ internal sealed class Accounts(UserStore users, PasswordHasher hasher, JwtTokens
         return user is null ? (null, $"A user with the email {email} already exists.") : (user, null);
     }
 
+    /// <summary>
+    /// Deletes a user (keeping or deleting its data, see <see cref="UserStore.DeleteAsync"/>) and
+    /// removes the audio files of deleted conversations. Null when no such user exists. A file that
+    /// cannot be removed does not undo the deletion: it is reported in <see cref="UserDeletion.Problems"/>.
+    /// </summary>
+    public async Task<UserDeletion?> DeleteUserAsync(string id, bool deleteData, CancellationToken cancellationToken)
+    {
+        if (await Users.DeleteAsync(id, deleteData, cancellationToken) is not { } audio)
+        {
+            return null;
+        }
+
+        var problems = new List<string>();
+        foreach (var path in audio)
+        {
+            try
+            {
+                File.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                problems.Add($"could not remove {path} ({ex.Message.TrimEnd('.')})");
+            }
+        }
+
+        return new UserDeletion(audio.Count, audio.Count - problems.Count, problems);
+    }
+
     public async Task<string?> ChangePasswordAsync(User user, string password, CancellationToken cancellationToken)
     {
         if (PasswordHasher.Check(password) is { } error)
@@ -85,3 +113,5 @@ internal sealed class Accounts(UserStore users, PasswordHasher hasher, JwtTokens
         return valid ? null : $"'{email}' is not an email address.";
     }
 }
+
+internal sealed record UserDeletion(int AudioFiles, int AudioFilesRemoved, IReadOnlyList<string> Problems);

@@ -69,7 +69,7 @@ public sealed class ModelSynthTests
         IReadOnlyList<TranscriptSegment> segments;
         await using (var worker = engine.CreateWorker())
         {
-            segments = await worker.TranscribeAsync(TranscribeCommand.ToFloat(Audio.WavFile.ReadSpeech(Fixtures.Path("jfk.wav"))), CancellationToken.None);
+            segments = await worker.TranscribeAsync(Audio.SampleConversion.ToFloat(Audio.WavFile.ReadSpeech(Fixtures.Path("jfk.wav"))), CancellationToken.None);
         }
 
         Assert.Equal(("tiny", 167, 51864), (model.Size, model.Tensors, model.Vocabulary));

@@ -13,17 +13,13 @@ and RSS (peak VmRSS sampled every 0.25 s). Then the churn step: short sessions t
 and drop, until --churn-sessions have been opened; /api/debug/sessions counts (fds, threads, live
 groups, sessions) before and after, once the server is idle again.
 """
-import argparse, json, os, signal, socket, sqlite3, subprocess, tempfile, threading, time, urllib.request
+import argparse, json, os, signal, sqlite3, subprocess, tempfile, threading, time, urllib.request
+from benchlib import free_port, rss_kib, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "dist", "linux-x64", "friendlite-edge")
 FIXTURES = os.environ.get("FRIENDLITE_FIXTURES", os.path.join(ROOT, "..", "shared", "fixtures"))
 TICKS = os.sysconf("SC_CLK_TCK")
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
@@ -31,11 +27,7 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 def rss_mib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+    return rss_kib(pid) / 1024
 
 def stored_frames(db, since_ms):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -93,12 +85,7 @@ def main():
     server = subprocess.Popen([BIN, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data, "--log-level", "warn",
                                "--max-sessions", "5000", "--idle-timeout", "30s"], stderr=open(os.path.join(data, "server.log"), "w"))
     try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                time.sleep(0.025)
+        wait_for_port(port)
         db = os.path.join(data, "friendlite.db")
         print(f"machine: {os.cpu_count()} cores; server and loadgen on the same machine; 20 ms Opus frames, real time, {args.duration} s per step")
         print("clients  frames_sent  stored  late  p50_ms  p99_ms  max_ms  errors  server_cpu_cores  server_rss_mib  loadgen_cpu_cores")

@@ -7,12 +7,8 @@ Creates a user with the CLI (password on stdin), starts the server on a free loo
 times sequential logins over one keep-alive connection (so connection setup is not counted), and
 a protected request with the token for comparison.
 """
-import argparse, http.client, os, signal, socket, statistics, subprocess, tempfile, time, json, urllib.parse
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+import argparse, http.client, os, signal, statistics, subprocess, tempfile, time, json, urllib.parse
+from benchlib import free_port, wait_for_port
 
 def main():
     ap = argparse.ArgumentParser()
@@ -27,15 +23,7 @@ def main():
     proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            except OSError:
-                if time.time() > deadline:
-                    raise
-                time.sleep(0.01)
+        wait_for_port(port)
         conn = http.client.HTTPConnection("127.0.0.1", port)
         body = urllib.parse.urlencode({"username": "bench@example.com", "password": "correct horse battery"})
         headers = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -9,11 +9,7 @@ data directory (database created and migrated) and an existing one. RSS is VmRSS
 /proc after the server has answered once and then idled for one second. Medians are reported.
 """
 import argparse, os, shutil, signal, socket, statistics, subprocess, tempfile, time
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from benchlib import free_port, rss_kib
 
 def health_ok(port):
     try:
@@ -22,13 +18,6 @@ def health_ok(port):
             return s.recv(64).startswith(b"HTTP/1.1 200")
     except OSError:
         return False
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
 
 def one_run(binary, data_dir):
     port = free_port()

@@ -1,0 +1,18 @@
+namespace FriendLite.Edge.Audio;
+
+/// <summary>16-bit samples and Whisper's floats in [-1, 1], one way to convert each direction.</summary>
+internal static class SampleConversion
+{
+    public static float[] ToFloat(ReadOnlySpan<short> samples)
+    {
+        var floats = new float[samples.Length];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            floats[i] = samples[i] / 32768f;
+        }
+
+        return floats;
+    }
+
+    public static short ToInt16(float sample) => (short)Math.Clamp(MathF.Round(sample * 32767f), short.MinValue, short.MaxValue);
+}
