@@ -138,7 +138,7 @@ internal sealed class EdgeServer : IAsyncDisposable
 
         try
         {
-            var engine = WhisperEngine.Load(options.ModelPath, new WhisperSettings(options.Threads));
+            var engine = WhisperEngine.Load(options.ModelPath, new WhisperSettings(options.Threads, TemperatureFallback: options.TemperatureFallback));
             log.Info("transcription", "model loaded", ("model", engine.Model.ToString()), ("threads", options.Threads));
             return (engine, $"ok: {Path.GetFileName(options.ModelPath)}, {engine.Model.Size}");
         }

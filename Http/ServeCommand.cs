@@ -26,6 +26,7 @@ internal static class ServeCommand
                 : throw new FormatException("is not a whole number from 1 to 100000"));
         var model = Transcription.TranscribeCommand.ModelOption();
         var threads = Transcription.TranscribeCommand.ThreadsOption();
+        var noFallback = Transcription.TranscribeCommand.NoFallbackOption();
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
             TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
@@ -37,7 +38,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -70,6 +71,7 @@ internal static class ServeCommand
                 MaxSessions = parse.GetValue(maxSessions),
                 ModelPath = parse.GetValue(model),
                 Threads = parse.GetValue(threads),
+                TemperatureFallback = !parse.GetValue(noFallback),
                 DrainTimeout = parse.GetValue(drainTimeout),
             };
             return await RunAsync(options, log, cancellationToken);

@@ -40,6 +40,9 @@ internal sealed record ServerOptions(
     /// <summary>CPU threads for Whisper (one worker uses them all: the lowest latency per segment).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>False decodes greedily once (benchmarks with random-weight models).</summary>
+    public bool TemperatureFallback { get; init; } = true;
+
     /// <summary>Speech segments waiting in memory; past this they wait as durable jobs.</summary>
     public int TranscriptionQueue { get; init; } = 64;
 

@@ -7,6 +7,13 @@ namespace FriendLite.Edge.Transcription;
 /// filled with small random weights, with mel filters and a vocabulary made here. Its text is
 /// noise; its cost to run is a real model's, which is what tests and benchmarks need on machines
 /// that cannot download real weights.
+/// Plain random weights make whisper's decoder misbehave in a way no real model does: the 1,501
+/// timestamp tokens together always outweigh the best text token, so every window decodes into
+/// dozens of tiny segments and re-runs the encoder many times (5 s of audio cost 10 s). Three
+/// weights are therefore shaped so decoding looks like a real model's: the final norm's bias
+/// holds a fixed direction that the timestamp tokens point away from (text wins after the forced
+/// first timestamp), and the decoder's positions ramp along a second direction that end-of-text
+/// points along, so a window ends after about <see cref="TokensPerWindow"/> tokens.
 /// </summary>
 internal static class ModelSynthesizer
 {
@@ -20,6 +27,11 @@ internal static class ModelSynthesizer
         "small" => (768, 12, 12),
         _ => throw new ArgumentException($"size '{size}' is not one of tiny, base, small"),
     };
+
+    /// <summary>About how many tokens a window decodes before end-of-text.</summary>
+    public const int TokensPerWindow = 26;
+
+    private const int EndOfText = 50256, FirstTimestamp = 50363;
 
     public static void Write(string path, string size, int seed = 1)
     {
@@ -57,7 +69,15 @@ internal static class ModelSynthesizer
             writer.Write(token);
         }
 
-        void Tensor(string name, bool half, params int[] shape)
+        // Two orthogonal zero-mean unit directions (layer norm removes any mean): "end" on the
+        // first half of the state, "bias" on the second.
+        var norm = 1 / Math.Sqrt(state / 2.0);
+        double End(int i) => i < state / 2 ? (i % 2 == 0 ? norm : -norm) : 0;
+        double Bias(int i) => i >= state / 2 ? (i % 2 == 0 ? norm : -norm) : 0;
+        double Noise(double spread) => (random.NextDouble() * 2 - 1) * spread;
+        const double biasLength = 5, rampPerToken = 0.04, endLength = 0.6, timestampLength = 4;
+
+        void Tensor(string name, bool half, int[] shape, Func<long, double>? value = null)
         {
             writer.Write(shape.Length);
             var nameBytes = Encoding.ASCII.GetBytes(name);
@@ -75,7 +95,21 @@ internal static class ModelSynthesizer
                 elements *= n;
             }
 
-            if (half)
+            if (value is not null)
+            {
+                for (long i = 0; i < elements; i++)
+                {
+                    if (half)
+                    {
+                        writer.Write((Half)(float)value(i));
+                    }
+                    else
+                    {
+                        writer.Write((float)value(i));
+                    }
+                }
+            }
+            else if (half)
             {
                 var bytes = elements * 2;
                 while (bytes > 0)
@@ -96,22 +130,27 @@ internal static class ModelSynthesizer
             }
         }
 
-        Tensor("encoder.positional_embedding", false, state, audioContext);
-        Tensor("encoder.conv1.weight", true, 3, mels, state);
-        Tensor("encoder.conv1.bias", false, 1, state);
-        Tensor("encoder.conv2.weight", true, 3, state, state);
-        Tensor("encoder.conv2.bias", false, 1, state);
-        Tensor("encoder.ln_post.weight", false, state);
-        Tensor("encoder.ln_post.bias", false, state);
+        Tensor("encoder.positional_embedding", false, [state, audioContext]);
+        Tensor("encoder.conv1.weight", true, [3, mels, state]);
+        Tensor("encoder.conv1.bias", false, [1, state]);
+        Tensor("encoder.conv2.weight", true, [3, state, state]);
+        Tensor("encoder.conv2.bias", false, [1, state]);
+        Tensor("encoder.ln_post.weight", false, [state]);
+        Tensor("encoder.ln_post.bias", false, [state]);
         for (var l = 0; l < layers; l++)
         {
             Block($"encoder.blocks.{l}", cross: false);
         }
 
-        Tensor("decoder.positional_embedding", false, state, textContext);
-        Tensor("decoder.token_embedding.weight", true, state, vocabulary);
-        Tensor("decoder.ln.weight", false, state);
-        Tensor("decoder.ln.bias", false, state);
+        Tensor("decoder.positional_embedding", false, [state, textContext], i => Noise(0.01) + (rampPerToken * (i / state) * End((int)(i % state))));
+        Tensor("decoder.token_embedding.weight", true, [state, vocabulary], i => (i / state) switch
+        {
+            EndOfText => endLength * End((int)(i % state)),
+            >= FirstTimestamp => -timestampLength * Bias((int)(i % state)),
+            _ => Noise(0.02),
+        });
+        Tensor("decoder.ln.weight", false, [state]);
+        Tensor("decoder.ln.bias", false, [state], i => biasLength * Bias((int)i));
         for (var l = 0; l < layers; l++)
         {
             Block($"decoder.blocks.{l}", cross: true);
@@ -119,12 +158,12 @@ internal static class ModelSynthesizer
 
         void Block(string prefix, bool cross)
         {
-            Tensor($"{prefix}.mlp_ln.weight", false, state);
-            Tensor($"{prefix}.mlp_ln.bias", false, state);
-            Tensor($"{prefix}.mlp.0.weight", true, state, 4 * state);
-            Tensor($"{prefix}.mlp.0.bias", false, 4 * state);
-            Tensor($"{prefix}.mlp.2.weight", true, 4 * state, state);
-            Tensor($"{prefix}.mlp.2.bias", false, state);
+            Tensor($"{prefix}.mlp_ln.weight", false, [state]);
+            Tensor($"{prefix}.mlp_ln.bias", false, [state]);
+            Tensor($"{prefix}.mlp.0.weight", true, [state, 4 * state]);
+            Tensor($"{prefix}.mlp.0.bias", false, [4 * state]);
+            Tensor($"{prefix}.mlp.2.weight", true, [4 * state, state]);
+            Tensor($"{prefix}.mlp.2.bias", false, [state]);
             Attention($"{prefix}.attn_ln", $"{prefix}.attn");
             if (cross)
             {
@@ -134,15 +173,15 @@ internal static class ModelSynthesizer
 
         void Attention(string norm, string attention)
         {
-            Tensor($"{norm}.weight", false, state);
-            Tensor($"{norm}.bias", false, state);
-            Tensor($"{attention}.query.weight", true, state, state);
-            Tensor($"{attention}.query.bias", false, state);
-            Tensor($"{attention}.key.weight", true, state, state);
-            Tensor($"{attention}.value.weight", true, state, state);
-            Tensor($"{attention}.value.bias", false, state);
-            Tensor($"{attention}.out.weight", true, state, state);
-            Tensor($"{attention}.out.bias", false, state);
+            Tensor($"{norm}.weight", false, [state]);
+            Tensor($"{norm}.bias", false, [state]);
+            Tensor($"{attention}.query.weight", true, [state, state]);
+            Tensor($"{attention}.query.bias", false, [state]);
+            Tensor($"{attention}.key.weight", true, [state, state]);
+            Tensor($"{attention}.value.weight", true, [state, state]);
+            Tensor($"{attention}.value.bias", false, [state]);
+            Tensor($"{attention}.out.weight", true, [state, state]);
+            Tensor($"{attention}.out.bias", false, [state]);
         }
     }
 

@@ -133,11 +133,14 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
         ObjectDisposedException.ThrowIf(_disposed, this);
         _processor ??= engine.CreateProcessor();
         var segments = new List<TranscriptSegment>();
+        var seconds = samples.Length / 16000.0;
         try
         {
             await foreach (var segment in _processor.ProcessAsync(samples, cancellationToken))
             {
-                segments.Add(new TranscriptSegment(segment.Start.TotalSeconds, segment.End.TotalSeconds, segment.Text.Trim()));
+                // A window without a closing timestamp "ends" at the window's end (30 s): clamp to the audio.
+                var end = Math.Min(segment.End.TotalSeconds, seconds);
+                segments.Add(new TranscriptSegment(Math.Min(segment.Start.TotalSeconds, end), end, segment.Text.Trim()));
             }
         }
         catch (OperationCanceledException)

@@ -65,7 +65,7 @@ public sealed class ModelSynthTests
 
         ModelSynthesizer.Write(path, "tiny");
         var model = ModelFile.Inspect(path);
-        await using var engine = WhisperEngine.Load(path, new WhisperSettings(2));
+        await using var engine = WhisperEngine.Load(path, new WhisperSettings(2, TemperatureFallback: false));
         IReadOnlyList<TranscriptSegment> segments;
         await using (var worker = engine.CreateWorker())
         {
@@ -74,7 +74,10 @@ public sealed class ModelSynthTests
 
         Assert.Equal(("tiny", 167, 51864), (model.Size, model.Tensors, model.Vocabulary));
         Assert.InRange(model.Bytes, 70_000_000, 85_000_000); // ggml-tiny.en.bin is 75 MiB
-        Assert.NotEmpty(segments);
-        Assert.All(segments, s => Assert.InRange(s.End, s.Start, 11.5));
+        // It decodes like a real model: one segment of a few dozen tokens for 11 s of speech (plain
+        // random weights gave hundreds of timestamp-only segments), ending with the audio.
+        var segment = Assert.Single(segments);
+        Assert.InRange(segment.Text.Split(' ').Length, 10, 60);
+        Assert.Equal((0.0, 11.0), (segment.Start, Math.Round(segment.End, 1)));
     }
 }
