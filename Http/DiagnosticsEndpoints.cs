@@ -7,17 +7,26 @@ internal static class DiagnosticsEndpoints
 {
     public static Router MapDiagnostics(this Router router, EdgeServer server)
     {
-        router.MapGet("/api/debug/sessions", context =>
+        router.MapGet("/api/debug/sessions", async context =>
         {
             var counts = ProcessCounts.Read();
             var sessions = server.Sessions.List(userId: null)
                 .Select(s => new ActiveClient(s.ClientId, s.UserId, s.DeviceName, s.Protocol, s.ConnectedAt, s.Session?.CurrentConversationId))
                 .ToList();
+            var scheduler = server.Scheduler;
+            var jobs = new Storage.JobStore(server.Database, TimeProvider.System);
+            var transcription = new TranscriptionCountsResponse(
+                server.TranscriptionStatus,
+                scheduler?.Queued ?? 0,
+                scheduler?.Running ?? 0,
+                scheduler?.Completed ?? 0,
+                await jobs.CountAsync(Transcription.TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
             var body = new DebugSessionsResponse(
                 server.Snapshot(),
                 new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),
-                sessions);
-            return context.WriteJsonAsync(200, body, HttpJsonContext.Default.DebugSessionsResponse);
+                sessions,
+                transcription);
+            await context.WriteJsonAsync(200, body, HttpJsonContext.Default.DebugSessionsResponse);
         }, Access.Admin);
         return router;
     }

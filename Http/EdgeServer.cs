@@ -22,11 +22,11 @@ internal sealed class EdgeServer : IAsyncDisposable
     private int _stopping;
     private Task<bool>? _stop;
 
-    private readonly WhisperEngine? _engine;
+    private readonly ITranscriptionEngine? _engine;
     private readonly TranscriptionScheduler? _scheduler;
 
     private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
-        WhisperEngine? engine, string transcriptionStatus)
+        ITranscriptionEngine? engine, string transcriptionStatus)
     {
         Options = options;
         Database = database;
@@ -40,7 +40,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout };
         if (engine is not null)
         {
-            _scheduler = new TranscriptionScheduler(engine, workers: 1, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
+            _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
         }
 
         var conversations = new ConversationStore(database);
@@ -128,9 +128,33 @@ internal sealed class EdgeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Loads the model if one is configured. A missing or broken model is one log line, not a failed start: audio is still stored.</summary>
-    private static (WhisperEngine? Engine, string Status) LoadEngine(ServerOptions options, Log log)
+    /// <summary>
+    /// The transcription engine: a Wyoming server (<c>--asr</c>) or a local model (<c>--model</c>).
+    /// A missing or broken model is one log line, not a failed start: audio is still stored.
+    /// Asking for the network in offline mode is a failed start.
+    /// </summary>
+    private static (ITranscriptionEngine? Engine, string Status) LoadEngine(ServerOptions options, Log log)
     {
+        if (options.Engine is { } injected)
+        {
+            var engine = injected();
+            return (engine, engine.Status);
+        }
+
+        if (options.Asr is { } asr)
+        {
+            try
+            {
+                var remote = new WyomingEngine(asr, options.Offline);
+                log.Info("transcription", "remote engine", ("asr", remote.Status[4..]));
+                return (remote, remote.Status);
+            }
+            catch (Exception ex) when (ex is InvalidOperationException or FormatException)
+            {
+                throw new StartupException(ex.Message);
+            }
+        }
+
         if (string.IsNullOrEmpty(options.ModelPath))
         {
             return (null, "unavailable: no model configured (--model)");
@@ -138,9 +162,10 @@ internal sealed class EdgeServer : IAsyncDisposable
 
         try
         {
-            var engine = WhisperEngine.Load(options.ModelPath, new WhisperSettings(options.Threads, TemperatureFallback: options.TemperatureFallback));
+            var settings = new WhisperSettings(options.Threads, TemperatureFallback: options.TemperatureFallback, SizedAudioContext: true);
+            var engine = WhisperEngine.Load(options.ModelPath, settings, log);
             log.Info("transcription", "model loaded", ("model", engine.Model.ToString()), ("threads", options.Threads));
-            return (engine, $"ok: {Path.GetFileName(options.ModelPath)}, {engine.Model.Size}");
+            return (engine, engine.Status);
         }
         catch (InvalidDataException ex)
         {

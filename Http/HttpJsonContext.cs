@@ -39,7 +39,10 @@ internal sealed record CloseConversationResponse(string Message, string ClientId
 
 internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures);
 
-internal sealed record DebugSessionsResponse(Sessions.TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions);
+/// <summary>Segments waiting in memory, being transcribed, done since start, and waiting as durable jobs.</summary>
+internal sealed record TranscriptionCountsResponse(string Engine, int Queued, int Running, long Completed, long JobsPending);
+
+internal sealed record DebugSessionsResponse(Sessions.TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions, TranscriptionCountsResponse Transcription);
 
 internal sealed record TranscriptItem(string? Speaker, string Text, double Start, double End);
 

@@ -27,6 +27,8 @@ internal static class ServeCommand
         var model = Transcription.TranscribeCommand.ModelOption();
         var threads = Transcription.TranscribeCommand.ThreadsOption();
         var noFallback = Transcription.TranscribeCommand.NoFallbackOption();
+        var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
+            "wyoming://HOST:PORT", () => null, Transcription.WyomingEngine.ParseAddress);
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
             TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
@@ -38,12 +40,27 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
+        command.Validators.Add(result =>
+        {
+            if (ParsedOrNull(result, asr) is { } remote)
+            {
+                if (result.GetValue(offline))
+                {
+                    result.AddError($"--asr wyoming://{remote.Host}:{remote.Port} needs the network, which --offline forbids: use a local --model instead.");
+                }
+                else if (!string.IsNullOrEmpty(result.GetValue(model)))
+                {
+                    result.AddError("--asr and --model both choose the transcription engine: give one of them.");
+                }
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var log = Log.ForConsole(parse.GetValue(logLevel));
+
             AdminAccount? admin;
             try
             {
@@ -72,11 +89,25 @@ internal static class ServeCommand
                 ModelPath = parse.GetValue(model),
                 Threads = parse.GetValue(threads),
                 TemperatureFallback = !parse.GetValue(noFallback),
+                Asr = parse.GetValue(asr),
                 DrainTimeout = parse.GetValue(drainTimeout),
             };
             return await RunAsync(options, log, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>An option's value for a validator; null when it did not parse (it reports its own error).</summary>
+    private static T? ParsedOrNull<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option)
+    {
+        try
+        {
+            return result.GetValue(option);
+        }
+        catch (InvalidOperationException)
+        {
+            return default;
+        }
     }
 
     public static async Task<int> RunAsync(ServerOptions options, Log log, CancellationToken cancellationToken)

@@ -37,6 +37,9 @@ internal sealed record ServerOptions(
     /// <summary>The ggml Whisper model; null means no transcription (audio is still stored).</summary>
     public string? ModelPath { get; init; }
 
+    /// <summary>A Wyoming ASR server (wyoming://host:port) to transcribe with instead of a local model.</summary>
+    public Uri? Asr { get; init; }
+
     /// <summary>CPU threads for Whisper (one worker uses them all: the lowest latency per segment).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
@@ -48,6 +51,9 @@ internal sealed record ServerOptions(
 
     /// <summary>How long an ending session waits for its segments in transcription.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An engine to use instead of --asr/--model (tests inject slow or failing ones through it).</summary>
+    public Func<Transcription.ITranscriptionEngine>? Engine { get; init; }
 
     /// <summary>Sees every stored sample (the transcription segmenter's hook; tests inject faults through it).</summary>
     public AudioObserver? OnAudio { get; init; }

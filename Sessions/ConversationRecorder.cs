@@ -29,7 +29,8 @@ internal sealed class ConversationRecorder(
 {
     private readonly List<SpeechSegment> _segments = [];
     private readonly List<TranscriptionRequest> _submitted = [];
-    private CancellationToken _sessionToken;
+    /// <summary>Cancels this session's segments in transcription: at the end of the drain, or with the session.</summary>
+    private CancellationTokenSource? _transcription;
 
     /// <summary>
     /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
@@ -55,7 +56,7 @@ internal sealed class ConversationRecorder(
 
     public async Task RunAsync(ChannelReader<SessionMessage> reader, CancellationToken sessionToken)
     {
-        _sessionToken = sessionToken;
+        _transcription = CancellationTokenSource.CreateLinkedTokenSource(sessionToken);
         try
         {
             // No token: the pipeline ends when the receive loop completes the channel, after the last message.
@@ -80,6 +81,8 @@ internal sealed class ConversationRecorder(
 
     public void Dispose()
     {
+        _transcription?.Dispose();
+        _transcription = null;
         _opus?.Dispose();
         _opus = null;
         _pcm?.Dispose();
@@ -183,7 +186,7 @@ internal sealed class ConversationRecorder(
                 var request = new TranscriptionRequest(conversation.Id, conversation.Writer.Path, segment.StartSample, segment.EndSample, $"speaker_{entry.ClientId}")
                 {
                     Session = entry.ClientId,
-                    SessionToken = _sessionToken,
+                    SessionToken = _transcription!.Token,
                 };
                 SegmentsSubmitted++;
                 if (scheduler.TryEnqueue(request))
@@ -202,7 +205,10 @@ internal sealed class ConversationRecorder(
 
     /// <summary>
     /// The session is ending: give its segments in transcription up to the drain timeout (the last
-    /// words of a disconnect are still transcribed), then leave what has not started as jobs.
+    /// words of a disconnect are still transcribed), then leave what has not started as jobs and
+    /// cancel what has. Each cancelled segment is awaited until its engine has really stopped (for
+    /// Whisper: until the processor's DisposeAsync has returned, up to ~1.5 s after the cancel), so
+    /// nothing this session started is still running when it ends (SCENARIOS rows 6 and 23).
     /// </summary>
     private async Task DrainTranscriptionAsync()
     {
@@ -211,14 +217,19 @@ internal sealed class ConversationRecorder(
             return;
         }
 
+        var all = Task.WhenAll(_submitted.Select(r => r.Done.Task));
         try
         {
-            await Task.WhenAll(_submitted.Select(r => r.Done.Task)).WaitAsync(settings.DrainTimeout);
+            await all.WaitAsync(settings.DrainTimeout);
         }
         catch (TimeoutException)
         {
             var left = await scheduler.WithdrawToJobsAsync(entry.ClientId);
-            log.Info("session", "transcription drain timed out; the rest is kept as jobs", ("client", entry.ClientId), ("jobs", left));
+            await _transcription!.CancelAsync();
+            var clock = Stopwatch.StartNew();
+            await all; // every request completes: done, kept as a job when cancelled, or failed into a job
+            log.Info("session", "transcription drain timed out; the rest is kept as jobs", ("client", entry.ClientId), ("jobs", left),
+                ("cancelled_join_ms", (long)clock.Elapsed.TotalMilliseconds));
         }
 
         _submitted.Clear();

@@ -15,3 +15,18 @@ internal interface ITranscriber : IAsyncDisposable
 
     Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// A transcription engine the server or a command owns: it hands out workers (one request at a
+/// time each) and is disposed only after every worker it made has been disposed.
+/// </summary>
+internal interface ITranscriptionEngine : IAsyncDisposable
+{
+    /// <summary>How many workers the scheduler should run.</summary>
+    int Workers { get; }
+
+    /// <summary>For /health: "ok: …".</summary>
+    string Status { get; }
+
+    ITranscriber CreateWorker();
+}

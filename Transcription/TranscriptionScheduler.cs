@@ -13,8 +13,7 @@ namespace FriendLite.Edge.Transcription;
 /// queue is empty. Nothing is dropped and nothing runs detached.
 /// </summary>
 internal sealed class TranscriptionScheduler(
-    WhisperEngine engine,
-    int workers,
+    ITranscriptionEngine engine,
     int capacity,
     TranscriptStore transcripts,
     JobStore jobs,
@@ -24,8 +23,14 @@ internal sealed class TranscriptionScheduler(
     private static readonly TimeSpan JobPollInterval = TimeSpan.FromSeconds(2);
     private readonly FairQueue _queue = new(capacity);
     private readonly SemaphoreSlim _signal = new(0);
+    private readonly Lock _gate = new();
+    private bool _closed;
+    private int _running;
 
     public int Queued => _queue.Count;
+
+    /// <summary>Segments a worker is transcribing right now.</summary>
+    public int Running => Volatile.Read(ref _running);
 
     public long Completed => Interlocked.Read(ref _completed);
 
@@ -34,7 +39,7 @@ internal sealed class TranscriptionScheduler(
     /// <summary>Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.</summary>
     public void Start(TaskGroup group)
     {
-        for (var i = 0; i < workers; i++)
+        for (var i = 0; i < engine.Workers; i++)
         {
             group.Spawn($"transcriber {i + 1}", WorkAsync);
         }
@@ -43,11 +48,15 @@ internal sealed class TranscriptionScheduler(
     /// <summary>Call after the workers' group has finished.</summary>
     public void Dispose() => _signal.Dispose();
 
+    /// <summary>False when the queue is full or the workers have stopped: the caller keeps it as a job.</summary>
     public bool TryEnqueue(TranscriptionRequest request)
     {
-        if (!_queue.TryEnqueue(request))
+        lock (_gate)
         {
-            return false;
+            if (_closed || !_queue.TryEnqueue(request))
+            {
+                return false;
+            }
         }
 
         _signal.Release();
@@ -97,7 +106,12 @@ internal sealed class TranscriptionScheduler(
             }
         }
 
-        // Stopping: whatever is still queued is kept as jobs for the next start.
+        // Stopping: nothing more is taken in, and whatever is still queued is kept as jobs for the next start.
+        lock (_gate)
+        {
+            _closed = true;
+        }
+
         while (_queue.TryDequeue() is { } left)
         {
             await EnqueueJobAsync(left);
@@ -105,7 +119,7 @@ internal sealed class TranscriptionScheduler(
         }
     }
 
-    private async Task ProcessLiveAsync(WhisperWorker worker, TranscriptionRequest request, CancellationToken serverToken)
+    private async Task ProcessLiveAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken serverToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverToken, request.SessionToken);
         try
@@ -128,7 +142,7 @@ internal sealed class TranscriptionScheduler(
         }
     }
 
-    private async Task ProcessJobAsync(WhisperWorker worker, JobRow job, CancellationToken serverToken)
+    private async Task ProcessJobAsync(ITranscriber worker, JobRow job, CancellationToken serverToken)
     {
         TranscriptionRequest? request;
         try
@@ -166,10 +180,20 @@ internal sealed class TranscriptionScheduler(
     /// One segment: its audio read back from the WAV, transcribed, stored as one transcript row
     /// spanning the speech (the text of Whisper's segments joined), times in the conversation.
     /// </summary>
-    private async Task TranscribeAsync(WhisperWorker worker, TranscriptionRequest request, CancellationToken cancellationToken)
+    private async Task TranscribeAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken cancellationToken)
     {
         var samples = WavFile.ReadRange(request.WavPath, request.StartSample, request.EndSample);
-        var segments = samples.Length == 0 ? [] : await worker.TranscribeAsync(samples, cancellationToken);
+        IReadOnlyList<TranscriptSegment> segments;
+        Interlocked.Increment(ref _running);
+        try
+        {
+            segments = samples.Length == 0 ? [] : await worker.TranscribeAsync(samples, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+        }
+
         var start = request.StartSample / 16000.0;
         var end = (request.StartSample + samples.Length) / 16000.0;
         var text = TranscriptFormat.Text(segments);

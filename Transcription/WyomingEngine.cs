@@ -1,0 +1,43 @@
+namespace FriendLite.Edge.Transcription;
+
+/// <summary>
+/// <c>--asr wyoming://host:port</c>: transcription by a Wyoming ASR server elsewhere on the
+/// network. Each worker is a <see cref="WyomingTranscriber"/> (one TCP connection per request,
+/// closed when the request ends); the workers share one circuit breaker, so a server that is down
+/// is not asked again by the next worker at once. The queue's segments then wait as jobs.
+/// </summary>
+internal sealed class WyomingEngine : ITranscriptionEngine
+{
+    private readonly Uri _address;
+    private readonly CircuitBreaker _breaker = new(threshold: 3, TimeSpan.FromSeconds(30), TimeProvider.System);
+
+    public WyomingEngine(Uri address, bool offline, TimeSpan? responseTimeout = null)
+    {
+        if (offline)
+        {
+            throw new InvalidOperationException($"--asr wyoming://{address.Host}:{address.Port} needs the network, which --offline forbids: use a local --model instead.");
+        }
+
+        _address = ParseAddress(address.ToString());
+        ResponseTimeout = responseTimeout ?? TimeSpan.FromSeconds(60);
+    }
+
+    public static TimeSpan ConnectTimeout => TimeSpan.FromSeconds(5);
+
+    public TimeSpan ResponseTimeout { get; }
+
+    /// <summary>Two requests at a time: the remote server is usually the bigger machine.</summary>
+    public int Workers => 2;
+
+    public string Status => $"ok: wyoming://{_address.Host}:{_address.Port}";
+
+    public ITranscriber CreateWorker() => new WyomingTranscriber(_address, offline: false, ConnectTimeout, ResponseTimeout, _breaker);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>Parses <c>wyoming://host:port</c>, or throws <see cref="FormatException"/> saying what is wrong.</summary>
+    public static Uri ParseAddress(string text) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri) && uri.Scheme == "wyoming" && uri.Port > 0 && uri.Host.Length > 0 && uri.AbsolutePath is "/" or ""
+            ? uri
+            : throw new FormatException("is not a wyoming://host:port address");
+}
