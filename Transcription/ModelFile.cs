@@ -52,6 +52,7 @@ internal static class ModelFile
 
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         using var reader = new BinaryReader(file);
+        var length = file.Length; // once: FileStream.Length is an fstat, and there are 50,000 tokens to skip
         try
         {
             if (reader.ReadUInt32() != Magic)
@@ -78,7 +79,7 @@ internal static class ModelFile
                 throw Bad(path, "has a damaged mel filter bank");
             }
 
-            Skip(file, 4L * mels * fft, path, "mel filters");
+            Skip(file, length, 4L * mels * fft, path, "mel filters");
             var vocabulary = reader.ReadInt32();
             if (vocabulary < 0 || vocabulary > h[0])
             {
@@ -87,17 +88,17 @@ internal static class ModelFile
 
             for (var i = 0; i < vocabulary; i++)
             {
-                Skip(file, reader.ReadUInt32(), path, "vocabulary");
+                Skip(file, length, reader.ReadUInt32(), path, "vocabulary");
             }
 
             var tensors = 0;
-            while (file.Position < file.Length)
+            while (file.Position < length)
             {
-                ReadTensor(reader, file, path);
+                ReadTensor(reader, file, length, path);
                 tensors++;
             }
 
-            return new ModelInfo(path, file.Length, h[0], h[1], h[2], h[4], h[5], h[6], h[8], h[9], h[10], tensors);
+            return new ModelInfo(path, length, h[0], h[1], h[2], h[4], h[5], h[6], h[8], h[9], h[10], tensors);
         }
         catch (EndOfStreamException)
         {
@@ -105,7 +106,7 @@ internal static class ModelFile
         }
     }
 
-    private static void ReadTensor(BinaryReader reader, FileStream file, string path)
+    private static void ReadTensor(BinaryReader reader, FileStream file, long length, string path)
     {
         var dims = reader.ReadInt32();
         var nameLength = reader.ReadInt32();
@@ -127,8 +128,8 @@ internal static class ModelFile
             elements *= n;
         }
 
-        Skip(file, nameLength, path, "tensor name");
-        Skip(file, DataBytes(type, elements, path), path, "tensor data");
+        Skip(file, length, nameLength, path, "tensor name");
+        Skip(file, length, DataBytes(type, elements, path), path, "tensor data");
     }
 
     /// <summary>Bytes of a tensor's data: ggml's block sizes for its quantized types.</summary>
@@ -144,9 +145,9 @@ internal static class ModelFile
         _ => throw Bad(path, $"has a tensor of unsupported type {type}"),
     };
 
-    private static void Skip(FileStream file, long bytes, string path, string what)
+    private static void Skip(FileStream file, long length, long bytes, string path, string what)
     {
-        if (bytes < 0 || file.Position + bytes > file.Length)
+        if (bytes < 0 || file.Position + bytes > length)
         {
             throw Bad(path, $"is truncated (in its {what})");
         }
