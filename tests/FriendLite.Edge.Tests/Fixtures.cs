@@ -33,6 +33,9 @@ internal static class Fixtures
     }
 
     /// <summary>Reads raw s16le PCM.</summary>
+    /// <summary>A fixture WAV's samples (16 kHz mono 16-bit).</summary>
+    public static short[] Samples(string name) => Audio.WavFile.Read(Path(name)).Samples;
+
     public static short[] RawPcm(string name) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(File.ReadAllBytes(Path(name))).ToArray();
 

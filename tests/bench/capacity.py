@@ -41,6 +41,9 @@ from benchlib import RATE, VAD_FRAME, Server, cpu_seconds, create_account, synth
 
 ALIGN = 960  # lcm of the 20 ms loadgen frame (320) and the 30 ms VAD frame (480): rotations keep both aligned
 
+def silence(count):
+    return array.array("h", bytes(2 * count))
+
 def compose(fraction):
     """The looped device audio: gap/2, u1, gap, u2, gap, u3, gap/2 (digital silence), speech = fraction of it."""
     source = benchlib.read_wav(os.path.join(benchlib.fixtures_dir(), "conversation-3utt.wav"))
@@ -50,10 +53,10 @@ def compose(fraction):
     gap = (total - speech) / len(parts)
     out = array.array("h")
     for i, p in enumerate(parts):
-        out.extend(bytes(2 * int(gap / 2 if i == 0 else gap)))
+        out.extend(silence(int(gap / 2 if i == 0 else gap)))
         out.extend(p)
-    out.extend(bytes(2 * int(gap / 2)))
-    out.extend(bytes(2 * (-len(out) % ALIGN)))
+    out.extend(silence(int(gap / 2)))
+    out.extend(silence(-len(out) % ALIGN))
     return out, speech, gap
 
 class Phase:
@@ -80,14 +83,14 @@ class Phase:
         return len(benchlib.vad_segments(self.dbs[:sample_count // VAD_FRAME], sample_count))
 
 def read_state(con):
-    conversations = con.execute("SELECT id, client_id, started_at, state, sample_count FROM conversations").fetchall()
+    conversations = con.execute("SELECT id, client_id, started_at, state, sample_count, coalesce(ended_at, 0) FROM conversations").fetchall()
     rows = dict(con.execute("SELECT conversation_id, count(*) FROM transcript_segments GROUP BY conversation_id").fetchall())
     jobs = dict(con.execute("SELECT state, count(*) FROM jobs WHERE kind = 'transcribe' GROUP BY state").fetchall())
     return conversations, rows, jobs
 
 def expected_segments(conversations, phases, now, margin=0.1):
     total, per_conversation = 0, {}
-    for cid, client, started, state, count in conversations:
+    for cid, client, started, state, count, _ in conversations:
         m = re.search(r"-p(\d+)-\d+$", client)
         phase = phases[int(m.group(1))] if m else phases[0]
         n = phase.final(count) if state != "open" else phase.handed_over(now - started / 1000 - margin)
@@ -119,33 +122,35 @@ def run_step(n, args, binary, model, phases_all, workdir):
                                            "--log-level", "warn"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
         samples = []  # (t, expected, rows, jobs_pending, jobs_running, cpu_cores, loading)
         last_t, last_cpu = t0, cpu0
-        load_end = None
-        drained_at = None
-        deadline = None
+        stream_end = t0 + args.duration  # loadgen stops sending then (audio-stop, close)
+        cpu_load = load_end = drained_at = None
+        next_sample = t0 + args.interval
         while True:
-            time.sleep(args.interval)
+            # every --interval while the devices stream; afterwards every 0.25 s, to time the drain
+            time.sleep(max(0.0, next_sample - time.time()))
             now = time.time()
+            loading = now < stream_end + 0.5
+            next_sample = now + (args.interval if now + args.interval < stream_end else 0.25)
             conversations, rows, jobs = read_state(con)
             expected, _ = expected_segments(conversations, phases, now)
             done = sum(rows.values())
             cpu = cpu_seconds(server.pid)
-            loading = load_end is None
             samples.append((now - t0, expected, done, jobs.get("pending", 0), jobs.get("running", 0), (cpu - last_cpu) / (now - last_t), loading))
             last_t, last_cpu = now, cpu
-            if args.verbose:
+            if args.verbose and (loading or len(samples) % 8 == 0):
                 print(f"    t={now - t0:6.1f}s expected {expected:4d} rows {done:4d} backlog {expected - done:4d} jobs {jobs.get('pending', 0):3d}"
-                      f" cpu {samples[-1][5]:.2f}{'' if loading else '  (load stopped)'}", flush=True)
-            if load_end is None and all(p.poll() is not None for p in procs):
-                load_end = time.time()
-                deadline = load_end + args.drain_wait
-                cpu_load = (cpu_seconds(server.pid) - cpu0) / (load_end - t0)
-            if load_end is not None:
-                still_open = sum(1 for c in conversations if c[3] == "open")
-                if still_open == 0 and done >= expected:
-                    drained_at = now
-                    break
-                if now > deadline:
-                    break
+                      f" cpu {samples[-1][5]:.2f}{'' if loading else '  (streams stopped)'}", flush=True)
+            if cpu_load is None and not loading:
+                cpu_load = (cpu - cpu0) / (now - t0)
+            stopped = all(p.poll() is not None for p in procs) and conversations and all(c[3] != "open" for c in conversations)
+            if stopped and load_end is None:
+                # the load stopped when the last device's audio-stop closed its conversation
+                load_end = max(c[5] for c in conversations) / 1000
+            if stopped and done >= expected:
+                drained_at = now
+                break
+            if now > stream_end + args.drain_wait:
+                break
         outputs = [p.communicate() for p in procs]
         times1 = os.times()
         summaries = []
@@ -156,6 +161,7 @@ def run_step(n, args, binary, model, phases_all, workdir):
                 print(f"    loadgen printed no summary: {err.strip()[:300]}")
         conversations, rows, jobs = read_state(con)
         expected, per_conv = expected_segments(conversations, phases, time.time())
+        last_row = con.execute("SELECT max(created_at) FROM transcript_segments").fetchone()[0]
         con.close()
     finally:
         for p in procs:
@@ -174,17 +180,18 @@ def run_step(n, args, binary, model, phases_all, workdir):
         var = sum((t - mt) ** 2 for t in ts)
         slope = sum((t - mt) * (b - mb) for t, b in zip(ts, backlog)) / var * 60 if var else 0.0
     during = max((s[2] for s in load), default=0)
-    drain = drained_at - load_end if drained_at else None
+    # drain: from the last audio-stop to the last row (rows are timed by their created_at)
+    drain = max(0.0, last_row / 1000 - load_end) if drained_at and load_end and last_row else (0.0 if drained_at else None)
     mismatched = sum(1 for cid, e in per_conv.items() if rows.get(cid, 0) != e) if drained_at else None
     kept_up = growth < 2 and drain is not None and drain <= args.settle
     lg = {k: sum(s.get(k, 0) for s in summaries) for k in ("frames_sent", "late_frames", "errors", "sessions_opened")}
     lg["send_max_ms"] = max((s["send_latency_ms"]["max"] for s in summaries), default=0)
-    loadgen_cpu = ((times1.children_user + times1.children_system) - (times0.children_user + times0.children_system)) / (load_end - t0)
+    loadgen_cpu = ((times1.children_user + times1.children_system) - (times0.children_user + times0.children_system)) / args.duration
     return {
         "n": n, "phases": len(phases), "expected": expected, "rows": done, "during": during, "max_backlog": max(backlog),
         "end_backlog": backlog[-1], "growth": growth, "slope": slope, "max_jobs": max((s[3] for s in samples), default=0),
         "drain": drain, "cpu": cpu_load, "loadgen_cpu": loadgen_cpu, "kept_up": kept_up, "conversations": len(conversations),
-        "mismatched": mismatched, "exit": code, "wall": load_end - t0, **lg,
+        "mismatched": mismatched, "exit": code, **lg,
     }
 
 def main():

@@ -1,0 +1,286 @@
+using System.Globalization;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Http;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
+using static FriendLite.Edge.Tests.DeviceSupport;
+
+namespace FriendLite.Edge.Tests;
+
+/// <summary>
+/// Transcription work and its owners: the remote engine chosen with --asr (SCENARIOS row 6), more
+/// speech than the engine can take (row 20), and a native Whisper run cancelled and shut down at
+/// once (row 23, in the serial collection because it measures the process's CPU).
+/// </summary>
+public sealed class TranscriptionLifecycleTests
+{
+    [Fact]
+    public async Task Asr_WyomingServer_TranscribesEverySegment()
+    {
+        await using var asr = FakeAsr.Start(FakeAsr.Reply.Inline);
+        await using var server = await TestServer.StartAsync(configure: o => o with { Offline = false, Asr = asr.Address });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+
+        await StreamAsync(server, token, samples);
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await RowsAsync(server, conversation.Id, 3);
+        var expected = EnergyVad.Detect(samples);
+        for (var i = 0; i < 3; i++)
+        {
+            // The server sent exactly the segment's samples, as 16-bit PCM, in 1 s chunks.
+            var bytes = (expected[i].EndSample - expected[i].StartSample) * 2;
+            Assert.Equal($"heard {bytes} bytes in {(bytes + 31_999) / 32_000} chunks", rows[i].Text);
+            Assert.Equal(("wyoming", $"127.0.0.1:{asr.Port}"), (rows[i].Engine, rows[i].Model));
+        }
+
+        using var health = System.Text.Json.JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        Assert.Equal("ok", health.RootElement.GetProperty("components").GetProperty("transcription").GetProperty("status").GetString());
+        Assert.Equal(0, asr.Open); // every request's connection was closed when it ended
+    }
+
+    [Fact]
+    public async Task Row6_DeviceDisconnectsWhileTheAsrThinks_ConnectionClosedAndSegmentKeptAsAJob()
+    {
+        await using var asr = FakeAsr.Start(FakeAsr.Reply.Never);
+        var lines = new LogLines();
+        await using var server = await TestServer.StartAsync(log: lines.Log,
+            configure: o => o with { Offline = false, Asr = asr.Address, DrainTimeout = TimeSpan.FromMilliseconds(300) });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var first = EnergyVad.Detect(samples)[0];
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples[..(int)(first.EndSample + 16000)], AudioFormat.Speech); // the first utterance and 1 s of silence
+            await WaitUntilAsync(() => asr.Requests == 1, "the segment to reach the ASR server");
+            await device.CloseAsync();
+        }
+
+        // The session drained for 300 ms, then cancelled its request: the ASR connection is closed
+        // by the time the session has ended, and the segment waits as a durable job.
+        Assert.True(await asr.ClosedByClient.WaitAsync(TimeSpan.FromSeconds(10)));
+        await WaitForNoSessionsAsync(server);
+        await lines.WaitForAsync("info session: disconnected");
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var jobs = new JobStore(server.Server.Database, TimeProvider.System);
+        var waiting = await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", default) + await jobs.CountAsync(TranscriptionScheduler.JobKind, "running", default);
+        Assert.Equal(1, waiting);
+        Assert.Empty(await new TranscriptStore(server.Server.Database).ListAsync(conversation.Id, default));
+        Assert.Contains(lines.Lines, l => l.Contains("transcription drain timed out", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Asr_WithOffline_IsAFailedStartSayingWhy()
+    {
+        var thrown = await Assert.ThrowsAsync<StartupException>(() =>
+            TestServer.StartAsync(configure: o => o with { Offline = true, Asr = new Uri("wyoming://127.0.0.1:10300") }));
+
+        Assert.Equal("--asr wyoming://127.0.0.1:10300 needs the network, which --offline forbids: use a local --model instead.", thrown.Message);
+    }
+
+    [Theory]
+    [InlineData("http://asr.local:10300", "--asr 'http://asr.local:10300' is not a wyoming://host:port address.")]
+    [InlineData("wyoming://asr.local", "--asr 'wyoming://asr.local' is not a wyoming://host:port address.")]
+    public async Task Asr_BadAddress_ExitsTwoNamingIt(string address, string message)
+    {
+        var (code, _, error) = await CliRunner.RunAsync((_, _) => [ServeCommand.Create()], ["serve", "--asr", address]);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("--offline", "needs the network, which --offline forbids")]
+    [InlineData("--model", "--asr and --model both choose the transcription engine")]
+    public async Task Asr_WithOfflineOrModel_ExitsTwo(string other, string message)
+    {
+        string[] args = other == "--model"
+            ? ["serve", "--asr", "wyoming://asr.local:10300", "--model", "/models/ggml-base.en.bin"]
+            : ["serve", "--asr", "wyoming://asr.local:10300", "--offline"];
+
+        var (code, _, error) = await CliRunner.RunAsync((_, _) => [ServeCommand.Create()], args);
+
+        Assert.Equal(2, code);
+        Assert.Contains(message, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Row20_MoreSpeechThanTheEngineTakes_QueueStaysBoundedBacklogIsDurableAndCatchesUp()
+    {
+        const int devices = 4, capacity = 2;
+        var engine = new SlowEngine(TimeSpan.FromMilliseconds(150));
+        await using var server = await TestServer.StartAsync(configure: o => o with
+        {
+            Engine = () => engine,
+            TranscriptionQueue = capacity,
+            DrainTimeout = TimeSpan.FromMilliseconds(100),
+        });
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var users = new List<(User User, string Token)>();
+        for (var i = 0; i < devices; i++)
+        {
+            users.Add(await server.CreateUserAsync($"user{i}@example.com"));
+        }
+
+        // Four devices send 17 s of speech each as fast as the server reads it: twelve segments
+        // arrive within about a second, for an engine that takes 150 ms each, one at a time.
+        var maxQueued = 0;
+        using var streaming = new CancellationTokenSource();
+        var watch = Task.Run(async () =>
+        {
+            while (!streaming.IsCancellationRequested)
+            {
+                maxQueued = Math.Max(maxQueued, server.Server.Scheduler!.Queued);
+                await Task.Delay(2);
+            }
+        });
+        await Task.WhenAll(users.Select(u => StreamAsync(server, u.Token, samples)));
+        await WaitForNoSessionsAsync(server);
+        await streaming.CancelAsync();
+        await watch;
+
+        // Every session has ended; what it could not wait for is in SQLite, not in memory.
+        var jobs = new JobStore(server.Server.Database, TimeProvider.System);
+        Assert.InRange(maxQueued, 1, capacity);
+        var backlogAtEnd = await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", default) + await jobs.CountAsync(TranscriptionScheduler.JobKind, "running", default);
+        Assert.True(backlogAtEnd > 0, "the sessions ended with segments still waiting, as jobs");
+
+        // And the backlog catches up: every segment of every device ends up as a transcript row.
+        foreach (var (user, _) in users)
+        {
+            var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+            var rows = await RowsAsync(server, conversation.Id, 3);
+            Assert.All(rows, r => Assert.StartsWith("slow engine heard", r.Text, StringComparison.Ordinal));
+        }
+
+        await WaitForAsync(async () => await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", default) == 0 ? "none" : null, "no pending job");
+        Assert.Equal(devices * 3, engine.Transcribed);
+        Assert.Equal(1, engine.MostAtOnce); // one worker: the CPU is not oversubscribed
+    }
+
+    internal static async Task StreamAsync(TestServer server, string token, short[] samples)
+    {
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+        await device.SendPcmAsync(samples, AudioFormat.Speech);
+        await device.SendEventAsync(WyomingEvent.AudioStop);
+        await device.CloseAsync();
+    }
+
+    internal static Task<IReadOnlyList<TranscriptRow>> RowsAsync(TestServer server, string conversationId, int count) =>
+        WaitForAsync(async () =>
+        {
+            var found = await new TranscriptStore(server.Server.Database).ListAsync(conversationId, default);
+            return found.Count >= count ? found : null;
+        }, $"{count} transcript rows");
+
+    /// <summary>An engine that takes a fixed time per segment (cancellable), like a CPU that is too slow.</summary>
+    private sealed class SlowEngine(TimeSpan perSegment) : ITranscriptionEngine
+    {
+        public TimeSpan PerSegment => perSegment;
+
+        private int _transcribed;
+        private int _running;
+        private int _mostAtOnce;
+
+        public int Transcribed => Volatile.Read(ref _transcribed);
+
+        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
+
+        public int Workers => 1;
+
+        public string Status => "ok: slow test engine";
+
+        public ITranscriber CreateWorker() => new Worker(this);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class Worker(SlowEngine engine) : ITranscriber
+        {
+            public string Engine => "slow";
+
+            public string Model => "test";
+
+            public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+            {
+                var now = Interlocked.Increment(ref engine._running);
+                InterlockedMax(ref engine._mostAtOnce, now);
+                try
+                {
+                    await Task.Delay(engine.PerSegment, cancellationToken);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref engine._running);
+                }
+
+                Interlocked.Increment(ref engine._transcribed);
+                return [new TranscriptSegment(0, samples.Length / 16000.0, string.Create(CultureInfo.InvariantCulture, $"slow engine heard {samples.Length} samples"))];
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+            private static void InterlockedMax(ref int target, int value)
+            {
+                int seen;
+                while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
+                {
+                }
+            }
+        }
+    }
+}
+
+/// <summary>SCENARIOS row 23 with the real Whisper engine and a real-size model.</summary>
+[Collection(SerialTests.Name)]
+public sealed class NativeCancellationTests
+{
+    [Fact]
+    public async Task Row23_CancelDuringWhisperFull_ThenShutDownAtOnce_SessionEndsAfterTheJoinAndTheModelIsReleasedLast()
+    {
+        using var models = new TempDirectory();
+        var model = Path.Combine(models.Path, "synth-tiny.bin");
+        ModelSynthesizer.Write(model, "tiny");
+        var lines = new LogLines();
+        var server = await TestServer.StartAsync(log: lines.Log, configure: o => o with { ModelPath = model, Threads = 2, DrainTimeout = TimeSpan.Zero });
+        try
+        {
+            var (_, token) = await server.CreateUserAsync("ann@example.com");
+            await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(Fixtures.Samples("conversation-3utt.wav"), AudioFormat.Speech);
+            // Production decoding (temperature fallback on): a random-weight model's segment takes
+            // seconds, so the cancel lands inside whisper_full.
+            await WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "whisper_full to be running");
+            await device.CloseAsync();
+        }
+        finally
+        {
+            await server.DisposeAsync(); // at once: the device is gone and the server stops
+        }
+
+        var log = lines.Lines.ToList();
+        var joined = log.FindIndex(l => l.Contains("cancelled run joined: processor disposed", StringComparison.Ordinal));
+        var ended = log.FindIndex(l => l.Contains("session: disconnected", StringComparison.Ordinal));
+        var released = log.FindIndex(l => l.Contains("model released after every processor", StringComparison.Ordinal));
+        Assert.True(joined >= 0, "the running segment was cancelled and its processor disposed:\n" + string.Join('\n', log));
+        Assert.True(ended > joined, "the session ended only after the native run had stopped:\n" + string.Join('\n', log));
+        Assert.True(released > joined, "the model was released after the last processor:\n" + string.Join('\n', log));
+
+        // CPU back to idle: no whisper thread still spinning or computing.
+        var before = CpuTime();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Task.Delay(1000);
+        var busy = (CpuTime() - before).TotalSeconds / clock.Elapsed.TotalSeconds;
+        Assert.True(busy < 0.3, $"the process still used {busy:0.00} cores after the server stopped");
+    }
+
+    private static TimeSpan CpuTime()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
+    }
+}
