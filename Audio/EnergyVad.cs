@@ -33,6 +33,20 @@ internal sealed record VadSettings
 }
 
 /// <summary>
+/// Streaming voice activity detection for one stream: feed samples, get finished speech segments
+/// (in samples of the stream, padded); <see cref="InSpeech"/> while a segment is open. Not thread-safe.
+/// </summary>
+internal interface ISpeechDetector
+{
+    bool InSpeech { get; }
+
+    void Process(ReadOnlySpan<short> samples, List<SpeechSegment> completed);
+
+    /// <summary>The end of the stream: the open segment, if any, is completed.</summary>
+    void Flush(List<SpeechSegment> completed);
+}
+
+/// <summary>
 /// Energy-based voice activity detection, streaming: 30 ms frames, a noise floor that follows the
 /// quietest tenth of the last 5 s, a margin above it, a hangover of <see cref="VadSettings.MinSilence"/>
 /// and padding. Cheap enough for every device all the time; Silero (through Whisper.net) is the
@@ -41,7 +55,7 @@ internal sealed record VadSettings
 /// the fixtures' pink noise) is never speech; the price is that a stream that starts in the
 /// middle of a word is heard as speech only from its first quieter moment (within a second).
 /// </summary>
-internal sealed class EnergyVad(VadSettings settings)
+internal sealed class EnergyVad(VadSettings settings) : ISpeechDetector
 {
     private const int FrameSamples = 480;
     private const int HistoryFrames = 166; // ~5 s

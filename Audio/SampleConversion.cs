@@ -6,12 +6,16 @@ internal static class SampleConversion
     public static float[] ToFloat(ReadOnlySpan<short> samples)
     {
         var floats = new float[samples.Length];
+        ToFloat(samples, floats);
+        return floats;
+    }
+
+    public static void ToFloat(ReadOnlySpan<short> samples, Span<float> destination)
+    {
         for (var i = 0; i < samples.Length; i++)
         {
-            floats[i] = samples[i] / 32768f;
+            destination[i] = samples[i] / 32768f;
         }
-
-        return floats;
     }
 
     public static short ToInt16(float sample) => (short)Math.Clamp(MathF.Round(sample * 32767f), short.MinValue, short.MaxValue);

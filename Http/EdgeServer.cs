@@ -24,10 +24,13 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     private readonly ITranscriptionEngine? _engine;
     private readonly TranscriptionScheduler? _scheduler;
+    private readonly SileroVadModel? _silero;
 
     private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
-        ITranscriptionEngine? engine, string transcriptionStatus)
+        ITranscriptionEngine? engine, string transcriptionStatus, SileroVadModel? silero, string vadStatus)
     {
+        _silero = silero;
+        VadStatus = vadStatus;
         Options = options;
         Database = database;
         Accounts = accounts;
@@ -37,7 +40,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), TimeProvider.System);
         Sessions = new SessionRegistry(options.MaxSessions);
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout };
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero };
         if (engine is not null)
         {
             _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
@@ -73,6 +76,9 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public TranscriptionScheduler? Scheduler => _scheduler;
 
+    /// <summary>For /health: which VAD cuts speech ("silero: …" or "energy…").</summary>
+    public string VadStatus { get; }
+
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
     public bool IsStopping => Volatile.Read(ref _stopping) != 0;
@@ -98,6 +104,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
             var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
             var (engine, transcription) = LoadEngine(options, log);
+            var (silero, vad) = LoadVad(options, log);
             if (recovered > 0)
             {
                 log.Info("server", "jobs interrupted by the last stop are pending again", ("jobs", recovered));
@@ -106,10 +113,11 @@ internal sealed class EdgeServer : IAsyncDisposable
             EdgeServer server;
             try
             {
-                server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started, engine, transcription);
+                server = new EdgeServer(options with { DataDirectory = dataDirectory }, log, database, accounts, new AccessPolicy(tokens, users), map, started, engine, transcription, silero, vad);
             }
             catch
             {
+                silero?.Dispose();
                 if (engine is not null)
                 {
                     await engine.DisposeAsync();
@@ -174,6 +182,27 @@ internal sealed class EdgeServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Silero when --vad-model is given and loads; otherwise (one log line saying why) the energy VAD.</summary>
+    private static (SileroVadModel? Model, string Status) LoadVad(ServerOptions options, Log log)
+    {
+        if (string.IsNullOrEmpty(options.VadModelPath))
+        {
+            return (null, "energy");
+        }
+
+        try
+        {
+            var model = SileroVadModel.Load(options.VadModelPath, new Audio.VadSettings());
+            log.Info("transcription", "VAD model loaded", ("vad_model", options.VadModelPath));
+            return (model, $"silero: {Path.GetFileName(options.VadModelPath)}");
+        }
+        catch (InvalidDataException ex)
+        {
+            log.Error("transcription", $"using the energy VAD instead: {ex.Message}");
+            return (null, $"energy (the Silero model failed: {ex.Message})");
+        }
+    }
+
     /// <summary>Runs until <paramref name="stop"/> fires or a server task fails, then shuts down. Returns the exit code.</summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
@@ -226,6 +255,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             await _engine.DisposeAsync(); // only now: every processor has been disposed with its worker
         }
+
+        _silero?.Dispose(); // every session has ended, so no detection is running
 
         Database.ReleasePooledConnections();
         var counts = ProcessCounts.Read();

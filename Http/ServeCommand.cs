@@ -27,6 +27,8 @@ internal static class ServeCommand
         var model = Transcription.TranscribeCommand.ModelOption();
         var threads = Transcription.TranscribeCommand.ThreadsOption();
         var noFallback = Transcription.TranscribeCommand.NoFallbackOption();
+        var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with; default: the built-in energy VAD.",
+            "PATH", () => null, text => text);
         var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
             "wyoming://HOST:PORT", () => null, Transcription.WyomingEngine.ParseAddress);
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
@@ -40,7 +42,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.Validators.Add(result =>
@@ -90,6 +92,7 @@ internal static class ServeCommand
                 Threads = parse.GetValue(threads),
                 TemperatureFallback = !parse.GetValue(noFallback),
                 Asr = parse.GetValue(asr),
+                VadModelPath = parse.GetValue(vadModel),
                 DrainTimeout = parse.GetValue(drainTimeout),
             };
             return await RunAsync(options, log, cancellationToken);

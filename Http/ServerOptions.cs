@@ -40,6 +40,9 @@ internal sealed record ServerOptions(
     /// <summary>A Wyoming ASR server (wyoming://host:port) to transcribe with instead of a local model.</summary>
     public Uri? Asr { get; init; }
 
+    /// <summary>A Silero VAD model (ggml) to cut speech with instead of the energy VAD.</summary>
+    public string? VadModelPath { get; init; }
+
     /// <summary>CPU threads for Whisper (one worker uses them all: the lowest latency per segment).</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 

@@ -37,7 +37,8 @@ internal sealed class ConversationRecorder(
     /// whatever audio comes (a device streaming silence would otherwise open an empty conversation
     /// every timeout). The silence in between is not stored.
     /// </summary>
-    private EnergyVad? _awaitingSpeech;
+    private ISpeechDetector? _awaitingSpeech;
+    private SampleRing? _preRoll;
     private OpusPacketDecoder? _opus;
     private PcmConverter? _pcm;
     private OpenConversation? _current;
@@ -98,6 +99,7 @@ internal sealed class ConversationRecorder(
                 break;
             case AudioStartMessage start:
                 _awaitingSpeech = null; // the device starts a stream on purpose: its first audio opens a conversation
+                _preRoll = null;
                 if (start.Format is not null && _pcm?.Format != start.Format)
                 {
                     _pcm?.Dispose();
@@ -113,7 +115,8 @@ internal sealed class ConversationRecorder(
                 break;
             case TickMessage when _current is not null && Stopwatch.GetElapsedTime(Math.Max(_lastSpeech, _current.Opened)) >= settings.ConversationTimeout:
                 await CloseConversationAsync("timeout");
-                _awaitingSpeech = new EnergyVad(settings.Vad);
+                _awaitingSpeech = settings.CreateDetector();
+                _preRoll = new SampleRing((int)(settings.PreRoll.TotalSeconds * 16000));
                 break;
         }
     }
@@ -130,12 +133,17 @@ internal sealed class ConversationRecorder(
                 idle.Process(first, _segments);
                 var heard = idle.InSpeech || _segments.Count > 0;
                 _segments.Clear();
+                _preRoll?.Write(first);
                 if (!heard)
                 {
                     return;
                 }
 
+                // The conversation starts with the second before speech was heard (and this
+                // packet), so the first word's onset and the VAD's padding are in the WAV.
+                first = _preRoll?.Drain() ?? first;
                 _awaitingSpeech = null;
+                _preRoll = null;
             }
 
             if (first.Length > 0)
@@ -293,7 +301,7 @@ internal sealed class ConversationRecorder(
             throw;
         }
 
-        _current = new OpenConversation(id, writer, new EnergyVad(settings.Vad), Stopwatch.GetTimestamp());
+        _current = new OpenConversation(id, writer, settings.CreateDetector(), Stopwatch.GetTimestamp());
         log.Info("session", "conversation started", ("client", entry.ClientId), ("conversation", id));
         return _current;
     }
@@ -332,5 +340,5 @@ internal sealed class ConversationRecorder(
         return conversation.Id;
     }
 
-    private sealed record OpenConversation(string Id, WavWriter Writer, EnergyVad Vad, long Opened);
+    private sealed record OpenConversation(string Id, WavWriter Writer, ISpeechDetector Vad, long Opened);
 }

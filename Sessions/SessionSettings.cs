@@ -37,6 +37,16 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>How speech is cut into segments for transcription (and what counts as speech for the conversation timer).</summary>
     public Audio.VadSettings Vad { get; init; } = new();
 
+    /// <summary>Silero (<c>--vad-model</c>) instead of the energy VAD; owned by the server.</summary>
+    public Transcription.SileroVadModel? Silero { get; init; }
+
+    /// <summary>A new detector for one stream: Silero when a model is loaded, else energy-based.</summary>
+    public Audio.ISpeechDetector CreateDetector() =>
+        Silero is { } model ? new Transcription.SileroVad(model, Vad) : new Audio.EnergyVad(Vad);
+
+    /// <summary>Audio kept while waiting for speech after a timeout, put in front of the next conversation.</summary>
+    public TimeSpan PreRoll { get; init; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long an ending session waits for its segments in transcription before leaving the rest as jobs.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 

@@ -402,7 +402,12 @@ public sealed class DeviceProtocolTests
         Assert.Single(stillOne);
         var both = await ClosedConversationsAsync(server, ann.Id, 2);
         Assert.Equal(first[0].Id, both[0].Id);
-        Assert.InRange(both[1].SampleCount, 25_000, 32_000); // the speech, from the frame where it was heard
+        // The speech, whole, after up to a second of the silence before it (the pre-roll): the
+        // first word's onset is kept even though speech is heard a few frames into it.
+        var (_, stored) = WavFile.Read(both[1].AudioPath!);
+        Assert.InRange(stored.Length, 32_000 + 8_000, 32_000 + 16_000);
+        Assert.Equal(speech[32000..64000], stored[^32000..]);
+        Assert.All(stored[..^32000], s => Assert.Equal(0, s));
     }
 
     [Fact]

@@ -65,6 +65,51 @@ public sealed class TranscriptionPipelineTests
     }
 
     [Fact]
+    public async Task SileroVad_CutsTheSegments_AndHealthSaysSo()
+    {
+        var silero = Fixtures.Path("silero-v6.2.0-ggml.bin");
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = TestModel, Threads = 2, VadModelPath = silero });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
+
+        await TranscriptionLifecycleTests.StreamAsync(server, token, samples);
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        using var model = SileroVadModel.Load(silero, new VadSettings());
+        var vad = new SileroVad(model, new VadSettings());
+        var expected = new List<SpeechSegment>();
+        for (var offset = 0; offset < samples.Length; offset += 320)
+        {
+            vad.Process(samples.AsSpan(offset, Math.Min(320, samples.Length - offset)), expected);
+        }
+
+        vad.Flush(expected);
+        Assert.Equal(expected.Select(e => (e.Start, e.End)), rows.Select(r => (r.Start, r.End)));
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        var component = health.RootElement.GetProperty("components").GetProperty("vad");
+        Assert.Equal(("ok", "silero: silero-v6.2.0-ggml.bin"), (component.GetProperty("status").GetString(), component.GetProperty("detail").GetString()));
+    }
+
+    [Fact]
+    public async Task BrokenVadModel_FallsBackToTheEnergyVad_HealthDegradedSaysWhy()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = TestModel, Threads = 2, VadModelPath = "/nonexistent/silero.bin" });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
+
+        await TranscriptionLifecycleTests.StreamAsync(server, token, samples);
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        Assert.Equal(EnergyVad.Detect(samples).Select(e => (e.Start, e.End)), rows.Select(r => (r.Start, r.End)));
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        var component = health.RootElement.GetProperty("components").GetProperty("vad");
+        Assert.Equal("degraded", component.GetProperty("status").GetString());
+        Assert.Contains("/nonexistent/silero.bin does not exist", component.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task FullQueue_SegmentsBecomeDurableJobsThatAreStillTranscribed()
     {
         await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = TestModel, Threads = 2, TranscriptionQueue = 0 });
