@@ -269,6 +269,7 @@ public sealed class NativeCancellationTests
         Assert.True(joined >= 0, "the running segment was cancelled and its processor disposed:\n" + string.Join('\n', log));
         Assert.True(ended > joined, "the session ended only after the native run had stopped:\n" + string.Join('\n', log));
         Assert.True(released > joined, "the model was released after the last processor:\n" + string.Join('\n', log));
+        Assert.DoesNotContain(log, l => l.Contains("shutdown did not finish", StringComparison.Ordinal)); // within the 5 s shutdown timeout
 
         // CPU back to idle: no whisper thread still spinning or computing.
         var before = CpuTime();
@@ -276,6 +277,36 @@ public sealed class NativeCancellationTests
         await Task.Delay(1000);
         var busy = (CpuTime() - before).TotalSeconds / clock.Elapsed.TotalSeconds;
         Assert.True(busy < 0.3, $"the process still used {busy:0.00} cores after the server stopped");
+    }
+
+    [Fact]
+    public async Task CancelDuringWhisperFull_SessionEndsAfterTheJoin_ServerGoesOnAndTheSegmentIsTranscribedLater()
+    {
+        using var models = new TempDirectory();
+        var model = Path.Combine(models.Path, "synth-tiny.bin");
+        ModelSynthesizer.Write(model, "tiny");
+        var lines = new LogLines();
+        await using var server = await TestServer.StartAsync(log: lines.Log, configure: o => o with { ModelPath = model, Threads = 2, DrainTimeout = TimeSpan.Zero });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(Fixtures.Samples("conversation-3utt.wav"), AudioFormat.Speech);
+            await WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "whisper_full to be running");
+            await device.CloseAsync();
+        }
+
+        await WaitForNoSessionsAsync(server);
+        var disconnected = await lines.WaitForAsync("info session: disconnected");
+        var log = lines.Lines.ToList();
+        Assert.True(log.FindIndex(l => l.Contains("cancelled run joined", StringComparison.Ordinal)) is var joined and >= 0 && joined < log.IndexOf(disconnected),
+            "the session ended after its cancelled run had stopped:\n" + string.Join('\n', log));
+
+        // The server goes on: the cancelled segment (and any that had not started) come back as
+        // jobs, and every utterance ends up with its transcript row.
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        Assert.Equal(3, rows.Count);
     }
 
     private static TimeSpan CpuTime()
