@@ -51,6 +51,15 @@ internal static class CliOptions
         };
     }
 
+    /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
+    public static Option<int> WholeNumber(string name, string description, int fallback, int minimum, int maximum) =>
+        Create(name, description, "N", () => fallback, text => ParseWholeNumber(text, minimum, maximum));
+
+    public static int ParseWholeNumber(string text, int minimum, int maximum) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
+            ? value
+            : throw new FormatException($"is not a whole number from {minimum} to {maximum}");
+
     public static Option<int> Port(int fallback) =>
         Create("--port", "TCP port to listen on.", "PORT", () => fallback, text =>
             int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is >= 1 and <= 65535

@@ -20,13 +20,11 @@ internal static class ServeCommand
 
         var idleTimeout = CliOptions.Duration("--idle-timeout", "Disconnect a device that sends nothing for this long", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
-        var maxSessions = CliOptions.Create("--max-sessions", "Most device sessions at once; more are refused with 503.", "N", () => 500, text =>
-            int.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 100_000
-                ? n
-                : throw new FormatException("is not a whole number from 1 to 100000"));
+        var maxSessions = CliOptions.WholeNumber("--max-sessions", "Most device sessions at once; more are refused with 503.", 500, 1, 100_000);
         var model = Transcription.TranscribeCommand.ModelOption();
         var threads = Transcription.TranscribeCommand.ThreadsOption();
         var noFallback = Transcription.TranscribeCommand.NoFallbackOption();
+        var transcriptionQueue = CliOptions.WholeNumber("--transcription-queue", "Speech segments waiting in memory for transcription; more wait as durable jobs in the database.", 64, 0, 100_000);
         var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with; default: the built-in energy VAD.",
             "PATH", () => null, text => text);
         var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
@@ -42,7 +40,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.Validators.Add(result =>
@@ -93,6 +91,7 @@ internal static class ServeCommand
                 TemperatureFallback = !parse.GetValue(noFallback),
                 Asr = parse.GetValue(asr),
                 VadModelPath = parse.GetValue(vadModel),
+                TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
             };
             return await RunAsync(options, log, cancellationToken);

@@ -42,8 +42,7 @@ internal static class TranscribeCommand
         CliOptions.Create<string?>("--model", "A ggml Whisper model file (e.g. ggml-base.en.bin).", "PATH", () => null, text => text);
 
     public static Option<int> ThreadsOption() =>
-        CliOptions.Create("--threads", "CPU threads for Whisper (default: all cores).", "N", () => Environment.ProcessorCount, text =>
-            int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n is >= 1 and <= 256 ? n : throw new FormatException("is not a whole number from 1 to 256"));
+        CliOptions.WholeNumber("--threads", "CPU threads for Whisper (default: all cores).", Environment.ProcessorCount, 1, 256);
 
     /// <summary>Greedy decoding only. Random-weight models never pass whisper's confidence checks, so
     /// benchmarks turn the fallback off to measure one decoding pass, as DESIGN.md explains.</summary>

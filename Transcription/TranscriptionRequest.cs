@@ -16,6 +16,10 @@ internal sealed record TranscriptionRequest(string ConversationId, string WavPat
     [JsonIgnore]
     public CancellationToken SessionToken { get; init; }
 
+    /// <summary>When it was handed in (Stopwatch timestamp), for the queue wait in the log.</summary>
+    [JsonIgnore]
+    public long Submitted { get; init; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
     [JsonIgnore]
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -184,6 +184,8 @@ internal sealed class TranscriptionScheduler(
     {
         var samples = WavFile.ReadRange(request.WavPath, request.StartSample, request.EndSample);
         IReadOnlyList<TranscriptSegment> segments;
+        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(request.Submitted);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         Interlocked.Increment(ref _running);
         try
         {
@@ -199,6 +201,7 @@ internal sealed class TranscriptionScheduler(
         var text = TranscriptFormat.Text(segments);
         await transcripts.AddAsync(request.ConversationId, start, end, text, request.Speaker, worker.Engine, worker.Model, CancellationToken.None);
         Interlocked.Increment(ref _completed);
-        log.Debug("transcription", "segment transcribed", ("conversation", request.ConversationId), ("start", start), ("end", end), ("chars", text.Length));
+        log.Debug("transcription", "segment transcribed", ("conversation", request.ConversationId), ("start", start), ("end", end), ("chars", text.Length),
+            ("wait_ms", (long)waited.TotalMilliseconds), ("transcribe_ms", (long)clock.Elapsed.TotalMilliseconds));
     }
 }

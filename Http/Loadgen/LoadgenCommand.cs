@@ -22,7 +22,7 @@ internal static class LoadgenCommand
             "URL", () => null, ParseUrl);
         var token = CliOptions.Create<string?>("--token", "Access token, sent as the token query parameter (see 'token create').", "TOKEN",
             () => null, text => text);
-        var clients = CliOptions.Create("--clients", "How many devices to simulate.", "N", () => 1, text => ParseInt(text, 1, 100_000));
+        var clients = CliOptions.Create("--clients", "How many devices to simulate.", "N", () => 1, text => CliOptions.ParseWholeNumber(text, 1, 100_000));
         var audio = CliOptions.Create<string?>("--audio", "16-bit PCM WAV file every device streams (converted to 16 kHz mono if needed).", "FILE",
             () => null, text => text.Length > 0 ? text : throw new FormatException("is empty"));
         var codec = CliOptions.Create<AudioCodec?>("--codec", "opus or pcm (default: opus for /ws_omi and /ws, pcm for /ws_pcm).", "CODEC",
@@ -169,10 +169,6 @@ internal static class LoadgenCommand
         _ => throw new FormatException("is not opus or pcm"),
     };
 
-    private static int ParseInt(string text, int minimum, int maximum) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
-            ? value
-            : throw new FormatException($"is not a whole number from {minimum} to {maximum}");
 
     private static double ParseSpeed(string text) =>
         double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && value <= 1000

@@ -35,6 +35,9 @@ public sealed class CommandLineTests
     [InlineData("--log-level", "loud", "--log-level 'loud' is not one of debug, info, warn, error.")]
     [InlineData("--shutdown-timeout", "soon", "--shutdown-timeout 'soon' is not a duration")]
     [InlineData("--shutdown-timeout", "2w", "--shutdown-timeout '2w' has an unknown unit 'w'")]
+    [InlineData("--transcription-queue", "-1", "--transcription-queue '-1' is not a whole number from 0 to 100000.")]
+    [InlineData("--threads", "0", "--threads '0' is not a whole number from 1 to 256.")]
+    [InlineData("--max-sessions", "lots", "--max-sessions 'lots' is not a whole number from 1 to 100000.")]
     public async Task Serve_BadFlagValue_ExitsTwoWithOneSentence(string flag, string value, string expected)
     {
         var (code, _, error) = await RunAsync("serve", flag, value);

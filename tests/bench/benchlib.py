@@ -352,3 +352,10 @@ class WebSocket:
 
 def wyoming_event(kind, data=None, payload_length=None):
     return json.dumps({"type": kind, "data": data or {}, "payload_length": payload_length}, separators=(",", ":"))
+
+def machine_busy_seconds():
+    """CPU seconds all processes of the machine have used (the first line of /proc/stat, without idle and iowait)."""
+    with open("/proc/stat") as f:
+        fields = [int(x) for x in f.readline().split()[1:]]
+    user, nice, system, idle, iowait, irq, softirq, steal = (fields + [0] * 8)[:8]
+    return (user + nice + system + irq + softirq + steal) / TICKS

@@ -25,7 +25,7 @@ Breakdown per run:
   visible     created_at -> the poll that saw the row (commit + poll interval)
 The first --warmup runs are not counted (the first Whisper call allocates its buffers).
 """
-import argparse, array, http.client, json, os, sqlite3, statistics, sys, tempfile, time
+import argparse, array, http.client, json, os, shutil, sqlite3, statistics, tempfile, time
 import benchlib
 from benchlib import RATE, Server, WebSocket, create_account, synth_model, wyoming_event
 
@@ -94,6 +94,7 @@ def one_run(server, token, stream, last_speech, emitted, run, args, con):
     chunk_emit = (emitted - 1) // CHUNK      # the chunk that completes the VAD frame ending the hangover
     sent = {}
     rows = []
+    cpu = {}
     try:
         ws.send_text(wyoming_event("audio-start", fmt))
         origin = time.perf_counter()
@@ -110,6 +111,8 @@ def one_run(server, token, stream, last_speech, emitted, run, args, con):
                 ws.send_binary(payload)
                 if k in (chunk_last, chunk_emit):
                     sent[k] = time.time()
+                    if k == chunk_emit:
+                        cpu["emit"] = (benchlib.cpu_seconds(server.pid), benchlib.machine_busy_seconds())
                 k += 1
                 if k % 25 == 0:
                     ws.check()
@@ -122,6 +125,7 @@ def one_run(server, token, stream, last_speech, emitted, run, args, con):
                 seen = time.time()
                 if found:
                     rows = found
+                    cpu["seen"] = (benchlib.cpu_seconds(server.pid), benchlib.machine_busy_seconds())
                     break
                 if k > chunk_last and seen - sent[chunk_last] > args.timeout:
                     break
@@ -139,7 +143,13 @@ def one_run(server, token, stream, last_speech, emitted, run, args, con):
         row = row[:4] + (found[0] if found else None,) + row[5:]
     created = row[4] / 1000 if row[4] is not None else None
     logged = next((t for t, line in server.lines if "segment transcribed" in line and row[1] in line and t >= sent[chunk_last]), None)
+    span = seen - sent[chunk_emit] if chunk_emit in sent else 0
+    server_cpu = others = None
+    if span > 0 and "emit" in cpu:
+        server_cpu = (cpu["seen"][0] - cpu["emit"][0]) / span
+        others = max(0.0, (cpu["seen"][1] - cpu["emit"][1]) / span - server_cpu)
     return {
+        "server_cpu": server_cpu, "others": others,
         "latency": seen - sent[chunk_last],
         "hangover": sent.get(chunk_emit, seen) - sent[chunk_last],
         "transcribe": created - sent[chunk_emit] if created and chunk_emit in sent else None,
@@ -194,9 +204,10 @@ def main():
         print(f"utterance: conversation-3utt.wav #{args.utterance}, {speech_s:.2f} s of speech (longest internal pause below -55 dBFS: "
               f"{longest_pause_ms} ms) after {args.lead_silence:.1f} s of silence, then silence; 20 ms PCM frames in real time")
         print(f"VAD (port of EnergyVad): segment {seg_start / RATE:.2f}-{seg_end / RATE:.2f} s of the stream (200 ms padding each side), "
-              f"handed over at {emitted / RATE:.2f} s = {(emitted - last_speech - 1) / RATE * 1000:.0f} ms after the last speech sample")
+              f"handed over at {emitted / RATE:.2f} s = {(emitted - last_speech - 1) / RATE * 1000:.0f} ms after the last speech sample "
+              f"(500 ms of silence in 30 ms frames; the 200 ms end padding lies inside this wait)")
         print(f"poll: {args.poll} every {args.poll_ms:g} ms; {args.warmup} warm-up run(s) not counted")
-        print("run  latency_ms  hangover_ms  transcribe_ms  visible_ms  log_ms  row (start-end s, chars)")
+        print("run  latency_ms  hangover_ms  transcribe_ms  visible_ms  log_ms  server_cpu  other_cpu  row (start-end s, chars)")
         for run in range(args.warmup + args.runs):
             r = one_run(server, token, stream, last_speech, emitted, run, args, con)
             label = "warm" if run < args.warmup else f"{run - args.warmup + 1:4d}"
@@ -204,8 +215,9 @@ def main():
                 print(f"{label}  no row within {args.timeout:g} s", flush=True)
                 continue
             fmt = lambda v: f"{v * 1000:.0f}" if v is not None else "-"
+            cores = lambda v: f"{v:.2f}" if v is not None else "-"
             print(f"{label}  {fmt(r['latency']):>10}  {fmt(r['hangover']):>11}  {fmt(r['transcribe']):>13}  {fmt(r['visible']):>10}  "
-                  f"{fmt(r['logged']):>6}  {r['start']:.2f}-{r['end']:.2f} ({len(r['text'])})" + (f" +{r['rows'] - 1} more rows!" if r["rows"] > 1 else ""),
+                  f"{fmt(r['logged']):>6}  {cores(r['server_cpu']):>10}  {cores(r['others']):>9}  {r['start']:.2f}-{r['end']:.2f} ({len(r['text'])})" + (f" +{r['rows'] - 1} more rows!" if r["rows"] > 1 else ""),
                   flush=True)
             if run >= args.warmup:
                 results.append(r)
@@ -215,6 +227,10 @@ def main():
             print(f"summary over {len(results)} runs (end of utterance -> transcript row):")
             for key, name in [("latency", "latency"), ("hangover", "hangover"), ("transcribe", "transcribe"), ("visible", "visible"), ("logged", "log line")]:
                 print(stats_line(name, [r[key] for r in results]))
+            server_cpu = statistics.median([r["server_cpu"] or 0 for r in results])
+            others = statistics.median([r["others"] or 0 for r in results])
+            print(f"  cpu         server median {server_cpu:.2f} cores, other processes median {others:.2f} cores "
+                  f"(from the handover to the row; {os.cpu_count()} cores in all)")
         missing = args.runs - len(results)
         if missing:
             print(f"{missing} run(s) got no row")
@@ -222,7 +238,6 @@ def main():
         code = server.stop()
         print(f"server exit code {code}; data in {data}" + ("" if args.keep else " (removed)"))
         if not args.keep:
-            import shutil
             shutil.rmtree(data, ignore_errors=True)
 
 if __name__ == "__main__":
