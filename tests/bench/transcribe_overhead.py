@@ -76,7 +76,7 @@ def main():
         threads = str(args.threads)
         commands = {
             "transcribe": [binary, "transcribe", "--model", model, "--threads", threads, "--no-fallback", audio],
-            "bare": [bare, model, audio, threads],
+            "bare": [bare, model, audio, threads, "flash"],  # friendlite-edge uses flash attention too
         }
         results = {name: [] for name in commands}
         start_machine = machine()

@@ -1,17 +1,19 @@
-// bare-whisper MODEL WAV THREADS: the baseline of tests/bench/transcribe_overhead.py. It reads a
+// bare-whisper MODEL WAV THREADS [flash]: the baseline of tests/bench/transcribe_overhead.py. It reads a
 // 16-bit mono 16 kHz PCM WAV, runs Whisper.net's ProcessAsync on it once (English, greedy, no
 // temperature fallback) and prints the segment count and text on stdout; the time building the
 // processor and ProcessAsync took goes to stderr. Nothing else: no model checks, no resampling,
-// no formatting.
+// no formatting. "flash" turns on flash attention, as friendlite-edge does, so the two compare
+// like for like.
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using Whisper.net;
 
-if (args.Length != 3 || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var threads) || threads < 1)
+if (args.Length is not (3 or 4) || !int.TryParse(args[2], NumberStyles.None, CultureInfo.InvariantCulture, out var threads) || threads < 1
+    || (args.Length == 4 && args[3] != "flash"))
 {
-    await Console.Error.WriteLineAsync("usage: bare-whisper MODEL WAV THREADS");
+    await Console.Error.WriteLineAsync("usage: bare-whisper MODEL WAV THREADS [flash]");
     return 2;
 }
 
@@ -29,7 +31,7 @@ catch (Exception ex) when (ex is InvalidDataException or IOException or Unauthor
 // Before the native library loads: OpenMP reads the policy once, when it starts its threads.
 Libc.SetPassiveOpenMpWaits();
 
-using var factory = WhisperFactory.FromPath(args[0]);
+using var factory = WhisperFactory.FromPath(args[0], new WhisperFactoryOptions { UseFlashAttention = args.Length == 4 });
 var segments = new List<string>();
 // The clock covers what friendlite-edge transcribe's "N segments in X s" covers: building the
 // processor and the whole ProcessAsync, not loading the model nor disposing.
