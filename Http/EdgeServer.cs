@@ -27,10 +27,10 @@ internal sealed class EdgeServer : IAsyncDisposable
     private readonly SileroVadModel? _silero;
 
     private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
-        ITranscriptionEngine? engine, string transcriptionStatus, SileroVadModel? silero, string vadStatus)
+        ITranscriptionEngine? engine, string transcriptionStatus, SileroVadModel? silero, ComponentHealth vad)
     {
         _silero = silero;
-        VadStatus = vadStatus;
+        Vad = vad;
         Options = options;
         Database = database;
         Accounts = accounts;
@@ -76,8 +76,8 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public TranscriptionScheduler? Scheduler => _scheduler;
 
-    /// <summary>For /health: which VAD cuts speech ("silero: …" or "energy…").</summary>
-    public string VadStatus { get; }
+    /// <summary>For /health: which VAD cuts speech; degraded when a Silero model was asked for and failed.</summary>
+    public ComponentHealth Vad { get; }
 
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
@@ -183,23 +183,23 @@ internal sealed class EdgeServer : IAsyncDisposable
     }
 
     /// <summary>Silero when --vad-model is given and loads; otherwise (one log line saying why) the energy VAD.</summary>
-    private static (SileroVadModel? Model, string Status) LoadVad(ServerOptions options, Log log)
+    private static (SileroVadModel? Model, ComponentHealth Health) LoadVad(ServerOptions options, Log log)
     {
         if (string.IsNullOrEmpty(options.VadModelPath))
         {
-            return (null, "energy");
+            return (null, new("ok", "energy"));
         }
 
         try
         {
             var model = SileroVadModel.Load(options.VadModelPath, new Audio.VadSettings());
             log.Info("transcription", "VAD model loaded", ("vad_model", options.VadModelPath));
-            return (model, $"silero: {Path.GetFileName(options.VadModelPath)}");
+            return (model, new("ok", $"silero: {Path.GetFileName(options.VadModelPath)}"));
         }
         catch (InvalidDataException ex)
         {
             log.Error("transcription", $"using the energy VAD instead: {ex.Message}");
-            return (null, $"energy (the Silero model failed: {ex.Message})");
+            return (null, new("degraded", $"energy (the Silero model failed: {ex.Message})"));
         }
     }
 

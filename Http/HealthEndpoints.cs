@@ -30,7 +30,7 @@ internal static class HealthEndpoints
             ["transcription"] = server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal)
                 ? new("ok", server.TranscriptionStatus[4..])
                 : new("unavailable", server.TranscriptionStatus["unavailable: ".Length..]),
-            ["vad"] = new(server.VadStatus.StartsWith("silero", StringComparison.Ordinal) || server.Options.VadModelPath is null ? "ok" : "degraded", server.VadStatus),
+            ["vad"] = server.Vad,
         };
         var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
         var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components);

@@ -49,7 +49,7 @@ internal static class ServeCommand
             {
                 if (result.GetValue(offline))
                 {
-                    result.AddError($"--asr wyoming://{remote.Host}:{remote.Port} needs the network, which --offline forbids: use a local --model instead.");
+                    result.AddError(Transcription.WyomingEngine.OfflineRefusal(remote));
                 }
                 else if (!string.IsNullOrEmpty(result.GetValue(model)))
                 {

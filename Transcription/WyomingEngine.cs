@@ -15,7 +15,7 @@ internal sealed class WyomingEngine : ITranscriptionEngine
     {
         if (offline)
         {
-            throw new InvalidOperationException($"--asr wyoming://{address.Host}:{address.Port} needs the network, which --offline forbids: use a local --model instead.");
+            throw new InvalidOperationException(OfflineRefusal(address));
         }
 
         _address = ParseAddress(address.ToString());
@@ -34,6 +34,10 @@ internal sealed class WyomingEngine : ITranscriptionEngine
     public ITranscriber CreateWorker() => new WyomingTranscriber(_address, offline: false, ConnectTimeout, ResponseTimeout, _breaker);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>The one sentence for a remote engine asked for in offline mode.</summary>
+    public static string OfflineRefusal(Uri address) =>
+        $"--asr wyoming://{address.Host}:{address.Port} needs the network, which --offline forbids: use a local --model instead.";
 
     /// <summary>Parses <c>wyoming://host:port</c>, or throws <see cref="FormatException"/> saying what is wrong.</summary>
     public static Uri ParseAddress(string text) =>

@@ -26,7 +26,7 @@ internal sealed class WyomingTranscriber : ITranscriber
     {
         if (offline)
         {
-            throw new InvalidOperationException($"--asr {address} needs the network, which --offline forbids: use a local --model instead.");
+            throw new InvalidOperationException(WyomingEngine.OfflineRefusal(address));
         }
 
         if (address.Scheme != "wyoming" || address.Port <= 0)

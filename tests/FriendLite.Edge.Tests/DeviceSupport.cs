@@ -5,6 +5,24 @@ namespace FriendLite.Edge.Tests;
 /// <summary>Waiting for and reading what device sessions leave behind.</summary>
 internal static class DeviceSupport
 {
+    /// <summary>One device session on /ws_pcm: audio-start, the samples as 16 kHz PCM, audio-stop, close.</summary>
+    public static async Task StreamPcmAsync(TestServer server, string token, short[] samples)
+    {
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+        await device.SendEventAsync(Audio.WyomingEvent.AudioStart, Audio.AudioFormat.Speech);
+        await device.SendPcmAsync(samples, Audio.AudioFormat.Speech);
+        await device.SendEventAsync(Audio.WyomingEvent.AudioStop);
+        await device.CloseAsync();
+    }
+
+    /// <summary>Waits until a conversation has at least <paramref name="count"/> transcript rows.</summary>
+    public static Task<IReadOnlyList<TranscriptRow>> TranscriptRowsAsync(TestServer server, string conversationId, int count) =>
+        WaitForAsync(async () =>
+        {
+            var found = await new TranscriptStore(server.Server.Database).ListAsync(conversationId, default);
+            return found.Count >= count ? found : null;
+        }, $"{count} transcript rows");
+
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));

@@ -55,15 +55,12 @@ public sealed class ModelCommandTests
         CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error)], args);
 }
 
-public sealed class ModelSynthTests
+public sealed class ModelSynthTests(SynthesizedModel synthesized) : IClassFixture<SynthesizedModel>
 {
     [Fact]
     public async Task Synth_TinyModel_IsRealSizeAndWhisperRunsItToText()
     {
-        using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "synth-tiny.bin");
-
-        ModelSynthesizer.Write(path, "tiny");
+        var path = synthesized.Path; // written by ModelSynthesizer.Write(path, "tiny")
         var model = ModelFile.Inspect(path);
         await using var engine = WhisperEngine.Load(path, new WhisperSettings(2, TemperatureFallback: false));
         IReadOnlyList<TranscriptSegment> segments;

@@ -22,10 +22,10 @@ public sealed class TranscriptionLifecycleTests
         var (user, token) = await server.CreateUserAsync("ann@example.com");
         var samples = Fixtures.Samples("conversation-3utt.wav");
 
-        await StreamAsync(server, token, samples);
+        await StreamPcmAsync(server, token, samples);
 
         var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
-        var rows = await RowsAsync(server, conversation.Id, 3);
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
         var expected = EnergyVad.Detect(samples);
         for (var i = 0; i < 3; i++)
         {
@@ -137,7 +137,7 @@ public sealed class TranscriptionLifecycleTests
                 await Task.Delay(2);
             }
         });
-        await Task.WhenAll(users.Select(u => StreamAsync(server, u.Token, samples)));
+        await Task.WhenAll(users.Select(u => StreamPcmAsync(server, u.Token, samples)));
         await WaitForNoSessionsAsync(server);
         await streaming.CancelAsync();
         await watch;
@@ -152,7 +152,7 @@ public sealed class TranscriptionLifecycleTests
         foreach (var (user, _) in users)
         {
             var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
-            var rows = await RowsAsync(server, conversation.Id, 3);
+            var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
             Assert.All(rows, r => Assert.StartsWith("slow engine heard", r.Text, StringComparison.Ordinal));
         }
 
@@ -160,22 +160,6 @@ public sealed class TranscriptionLifecycleTests
         Assert.Equal(devices * 3, engine.Transcribed);
         Assert.Equal(1, engine.MostAtOnce); // one worker: the CPU is not oversubscribed
     }
-
-    internal static async Task StreamAsync(TestServer server, string token, short[] samples)
-    {
-        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
-        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
-        await device.SendPcmAsync(samples, AudioFormat.Speech);
-        await device.SendEventAsync(WyomingEvent.AudioStop);
-        await device.CloseAsync();
-    }
-
-    internal static Task<IReadOnlyList<TranscriptRow>> RowsAsync(TestServer server, string conversationId, int count) =>
-        WaitForAsync(async () =>
-        {
-            var found = await new TranscriptStore(server.Server.Database).ListAsync(conversationId, default);
-            return found.Count >= count ? found : null;
-        }, $"{count} transcript rows");
 
     /// <summary>An engine that takes a fixed time per segment (cancellable), like a CPU that is too slow.</summary>
     private sealed class SlowEngine(TimeSpan perSegment) : ITranscriptionEngine
@@ -308,7 +292,7 @@ public sealed class NativeCancellationTests(SynthesizedModel model) : IClassFixt
         // The server goes on: the cancelled segment (and any that had not started) come back as
         // jobs, and every utterance ends up with its transcript row.
         var conversation = Assert.Single(await ClosedConversationsAsync(server, userId, 1));
-        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
         Assert.Equal(3, rows.Count);
     }
 

@@ -39,11 +39,7 @@ public sealed class TranscriptionPipelineTests
         }
 
         var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
-        var rows = await WaitForAsync(async () =>
-        {
-            var found = await new TranscriptStore(server.Server.Database).ListAsync(conversation.Id, default);
-            return found.Count >= 3 ? found : null;
-        }, "three transcript segments");
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
 
         // The utterances' times in what was sent; Opus moves a boundary by at most one 30 ms VAD frame.
         var expected = EnergyVad.Detect(samples);
@@ -72,19 +68,12 @@ public sealed class TranscriptionPipelineTests
         var (user, token) = await server.CreateUserAsync("ann@example.com");
         var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
 
-        await TranscriptionLifecycleTests.StreamAsync(server, token, samples);
+        await StreamPcmAsync(server, token, samples);
 
         var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
-        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
         using var model = SileroVadModel.Load(silero, new VadSettings());
-        var vad = new SileroVad(model, new VadSettings());
-        var expected = new List<SpeechSegment>();
-        for (var offset = 0; offset < samples.Length; offset += 320)
-        {
-            vad.Process(samples.AsSpan(offset, Math.Min(320, samples.Length - offset)), expected);
-        }
-
-        vad.Flush(expected);
+        var expected = SileroVadTests.Streamed(model, samples);
         Assert.Equal(expected.Select(e => (e.Start, e.End)), rows.Select(r => (r.Start, r.End)));
         using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
         var component = health.RootElement.GetProperty("components").GetProperty("vad");
@@ -98,10 +87,10 @@ public sealed class TranscriptionPipelineTests
         var (user, token) = await server.CreateUserAsync("ann@example.com");
         var (_, samples) = WavFile.Read(Fixtures.Path("conversation-3utt.wav"));
 
-        await TranscriptionLifecycleTests.StreamAsync(server, token, samples);
+        await StreamPcmAsync(server, token, samples);
 
         var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
-        var rows = await TranscriptionLifecycleTests.RowsAsync(server, conversation.Id, 3);
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
         Assert.Equal(EnergyVad.Detect(samples).Select(e => (e.Start, e.End)), rows.Select(r => (r.Start, r.End)));
         using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
         var component = health.RootElement.GetProperty("components").GetProperty("vad");
@@ -179,11 +168,7 @@ public sealed class BacklogRestartTests
         }
 
         await using var second = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = Fixtures.Path("ggml-tiny.en-for-tests.bin"), Threads = 2 });
-        var rows = await WaitForAsync(async () =>
-        {
-            var found = await new TranscriptStore(second.Server.Database).ListAsync(conversationId, default);
-            return found.Count == 3 ? found : null;
-        }, "the backlog to be transcribed");
+        var rows = await TranscriptRowsAsync(second, conversationId, 3);
 
         Assert.Equal(3, rows.Count);
         Assert.Equal(3, await new JobStore(second.Server.Database, TimeProvider.System).CountAsync(TranscriptionScheduler.JobKind, "done", default));

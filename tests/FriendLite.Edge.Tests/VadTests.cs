@@ -146,10 +146,12 @@ public sealed class SileroVadTests : IDisposable
     }
 
     /// <summary>The file fed in 20 ms frames, as a device's audio arrives.</summary>
-    private List<SpeechSegment> Stream(string fixture)
+    private List<SpeechSegment> Stream(string fixture) => Streamed(_model, WavFile.ReadSpeech(Fixtures.Path(fixture)));
+
+    /// <summary>What a session's Silero detector cuts from <paramref name="samples"/> arriving in 20 ms frames.</summary>
+    internal static List<SpeechSegment> Streamed(Transcription.SileroVadModel model, short[] samples)
     {
-        var samples = WavFile.ReadSpeech(Fixtures.Path(fixture));
-        var vad = new Transcription.SileroVad(_model, new VadSettings());
+        var vad = new Transcription.SileroVad(model, new VadSettings());
         var segments = new List<SpeechSegment>();
         for (var offset = 0; offset < samples.Length; offset += 320)
         {

@@ -14,18 +14,11 @@ and drop, until --churn-sessions have been opened; /api/debug/sessions counts (f
 groups, sessions) before and after, once the server is idle again.
 """
 import argparse, json, os, signal, sqlite3, subprocess, tempfile, threading, time, urllib.request
-from benchlib import free_port, rss_kib, wait_for_port
+from benchlib import cpu_seconds, create_account, free_port, rss_kib, wait_for_port
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BIN = os.path.join(ROOT, "dist", "linux-x64", "friendlite-edge")
 FIXTURES = os.environ.get("FRIENDLITE_FIXTURES", os.path.join(ROOT, "..", "shared", "fixtures"))
-TICKS = os.sysconf("SC_CLK_TCK")
-
-def cpu_seconds(pid):
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
 def rss_mib(pid):
     return rss_kib(pid) / 1024
 
@@ -82,10 +75,7 @@ def main():
     ap.add_argument("--vad-model", help="serve with this Silero VAD model instead of the energy VAD (measures its cost)")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="friendlite-ingest-")
-    subprocess.run([BIN, "user", "add", "--email", "bench@example.com", "--admin", "--data-dir", data],
-                   input=b"correct horse battery\n", check=True, stdout=subprocess.DEVNULL)
-    token = subprocess.run([BIN, "token", "create", "--email", "bench@example.com", "--lifetime", "2h", "--data-dir", data],
-                           check=True, capture_output=True, text=True).stdout.strip()
+    token = create_account(BIN, data)
     port = free_port()
     server = subprocess.Popen([BIN, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data, "--log-level", "warn",
                                "--max-sessions", "5000", "--idle-timeout", "30s"] + (["--vad-model", args.vad_model] if args.vad_model else []), stderr=open(os.path.join(data, "server.log"), "w"))

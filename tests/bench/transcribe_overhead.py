@@ -17,7 +17,7 @@ out process start, model load and teardown. The target, reported and not enforce
 time of transcribe / median wall time of bare <= 1.05.
 """
 import argparse, os, re, resource, shutil, statistics, subprocess, sys, tempfile, time
-from benchlib import machine, spread
+from benchlib import machine, spread, synth_model
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -71,8 +71,7 @@ def main():
     work = tempfile.mkdtemp(prefix="friendlite-bench-")
     try:
         bare = os.path.abspath(args.bare) if args.bare else publish_bare(work)
-        model = os.path.join(work, "synth-tiny.bin")
-        subprocess.run([binary, "model", "synth", "--out", model], check=True, stdout=subprocess.DEVNULL)
+        model = synth_model(binary, os.path.join(work, "synth-tiny.bin"))
         threads = str(args.threads)
         commands = {
             "transcribe": [binary, "transcribe", "--model", model, "--threads", threads, "--no-fallback", audio],
