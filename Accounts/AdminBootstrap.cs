@@ -8,7 +8,7 @@ namespace FriendLite.Edge.Http.Auth;
 /// </summary>
 internal static class AdminBootstrap
 {
-    public static async Task RunAsync(Accounts accounts, AdminAccount? admin, Log log, CancellationToken cancellationToken)
+    public static async Task RunAsync(AccountService accounts, AdminAccount? admin, Log log, CancellationToken cancellationToken)
     {
         if (await accounts.Users.AnyAdminAsync(cancellationToken))
         {

@@ -173,14 +173,14 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         return first;
     }
 
-    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<Accounts, Task<int>> action)
+    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action)
     {
         try
         {
             var directory = DataDirectory.Prepare(dataDirectory);
             var database = Database.Open(directory);
             var tokens = new JwtTokens(AuthSecret.Load(secretFile, directory), TimeProvider.System);
-            var accounts = new Accounts(new UserStore(database), new PasswordHasher(), tokens, TimeSpan.FromHours(24));
+            var accounts = new AccountService(new UserStore(database), new PasswordHasher(), tokens, TimeSpan.FromHours(24));
             return await action(accounts);
         }
         catch (StartupException ex)

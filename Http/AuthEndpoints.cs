@@ -10,13 +10,13 @@ internal static class AuthEndpoints
     /// <summary>fastapi-users' error code, which Friend-Lite's clients recognise.</summary>
     public const string BadCredentials = "LOGIN_BAD_CREDENTIALS";
 
-    public static Router MapAuth(this Router router, Accounts accounts, LoginRateLimiter limiter, Log log)
+    public static Router MapAuth(this Router router, AccountService accounts, LoginRateLimiter limiter, Log log)
     {
         router.MapPost("/auth/jwt/login", context => LoginAsync(context, accounts, limiter, log), Access.Anonymous);
         return router;
     }
 
-    private static async Task LoginAsync(RequestContext context, Accounts accounts, LoginRateLimiter limiter, Log log)
+    private static async Task LoginAsync(RequestContext context, AccountService accounts, LoginRateLimiter limiter, Log log)
     {
         var address = context.RemoteAddress;
         var wait = limiter.RetryAfter(address);

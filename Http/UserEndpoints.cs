@@ -6,7 +6,7 @@ namespace FriendLite.Edge.Http;
 /// <summary>User management (admins) and the signed-in user's own record.</summary>
 internal static class UserEndpoints
 {
-    public static Router MapUsers(this Router router, Accounts accounts, Log log)
+    public static Router MapUsers(this Router router, AccountService accounts, Log log)
     {
         router.MapGet("/api/users", context => ListAsync(context, accounts), Access.Admin);
         router.MapPost("/api/users", context => CreateAsync(context, accounts, log), Access.Admin);
@@ -20,13 +20,13 @@ internal static class UserEndpoints
     private static Task WriteMeAsync(RequestContext context) =>
         context.WriteJsonAsync(200, UserResponse.From(context.CurrentUser), HttpJsonContext.Default.UserResponse);
 
-    private static async Task ListAsync(RequestContext context, Accounts accounts)
+    private static async Task ListAsync(RequestContext context, AccountService accounts)
     {
         var users = await accounts.Users.ListAsync(context.CancellationToken);
         await context.WriteJsonAsync(200, users.Select(UserResponse.From).ToList(), HttpJsonContext.Default.IReadOnlyListUserResponse);
     }
 
-    private static async Task GetAsync(RequestContext context, Accounts accounts)
+    private static async Task GetAsync(RequestContext context, AccountService accounts)
     {
         var user = await accounts.Users.FindByIdAsync(context.Route("id"), context.CancellationToken);
         // Another user's record answers exactly like a missing one: ids are not confirmed to strangers.
@@ -38,7 +38,7 @@ internal static class UserEndpoints
         await context.WriteJsonAsync(200, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
     }
 
-    private static async Task CreateAsync(RequestContext context, Accounts accounts, Log log)
+    private static async Task CreateAsync(RequestContext context, AccountService accounts, Log log)
     {
         var request = await RequestBody.ReadJsonAsync(context, HttpJsonContext.Default.CreateUserRequest);
         var isAdmin = request.IsAdmin ?? request.IsSuperuser ?? false;
@@ -52,7 +52,7 @@ internal static class UserEndpoints
         await context.WriteJsonAsync(201, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
     }
 
-    private static async Task DeleteAsync(RequestContext context, Accounts accounts, Log log)
+    private static async Task DeleteAsync(RequestContext context, AccountService accounts, Log log)
     {
         var id = context.Route("id");
         if (id == context.CurrentUser.Id)

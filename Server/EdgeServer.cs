@@ -26,7 +26,7 @@ internal sealed class EdgeServer : IAsyncDisposable
     private readonly TranscriptionScheduler? _scheduler;
     private readonly SileroVadModel? _silero;
 
-    private EdgeServer(ServerOptions options, Log log, Database database, Accounts accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
+    private EdgeServer(ServerOptions options, Log log, Database database, AccountService accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
         ITranscriptionEngine? engine, string transcriptionStatus, SileroVadModel? silero, ComponentHealth vad)
     {
         _silero = silero;
@@ -67,7 +67,7 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public Database Database { get; }
 
-    public Accounts Accounts { get; }
+    public AccountService Accounts { get; }
 
     public SessionRegistry Sessions { get; }
 
@@ -99,7 +99,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             var users = new UserStore(database);
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
-            var accounts = new Accounts(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
+            var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
             var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);

@@ -3,7 +3,7 @@ using FriendLite.Edge.Storage;
 namespace FriendLite.Edge.Http.Auth;
 
 /// <summary>Account rules shared by the HTTP API, the CLI and the admin bootstrap.</summary>
-internal sealed class Accounts(UserStore users, PasswordHasher hasher, JwtTokens tokens, TimeSpan tokenLifetime)
+internal sealed class AccountService(UserStore users, PasswordHasher hasher, JwtTokens tokens, TimeSpan tokenLifetime)
 {
     private static readonly System.Buffers.SearchValues<char> s_notInEmail = System.Buffers.SearchValues.Create(" \t\r\n<>,;\"");
 
