@@ -1,14 +1,17 @@
 using System.CommandLine;
-using FriendLite.Edge.Http;
-using FriendLite.Edge.Http.Loadgen;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Loadgen;
+using FriendLite.Edge.Server;
+using FriendLite.Edge.Transcription;
 
 // Composition only: the command tree. Each command lives with its feature.
 var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
 {
     ServeCommand.Create(),
     LoadgenCommand.Create(Console.Out, Console.Error),
-    FriendLite.Edge.Transcription.TranscribeCommand.Create(Console.Out, Console.Error),
-    FriendLite.Edge.Transcription.ModelCommand.Create(Console.Out, Console.Error),
+    TranscribeCommand.Create(Console.Out, Console.Error),
+    ModelCommand.Create(Console.Out, Console.Error),
 };
 foreach (var command in UserCommands.Create(Console.Out, Console.Error))
 {

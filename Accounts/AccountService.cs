@@ -1,6 +1,6 @@
 using FriendLite.Edge.Storage;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>Account rules shared by the HTTP API, the CLI and the admin bootstrap.</summary>
 internal sealed class AccountService(UserStore users, PasswordHasher hasher, JwtTokens tokens, TimeSpan tokenLifetime)

@@ -1,6 +1,7 @@
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Server;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>
 /// Makes sure a fresh install can be administered: when no admin exists, creates the one given by

@@ -1,7 +1,8 @@
 using System.CommandLine;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>Options shared by <c>serve</c> and the account commands.</summary>
 internal static class AuthOptions

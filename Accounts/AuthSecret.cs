@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>
 /// The HMAC key for JWTs: the contents of <c>--auth-secret-file</c>, else <c>FRIENDLITE_AUTH_SECRET</c>,

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 internal sealed record JwtHeader(string? Alg, string? Typ);
 

@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>
 /// Counts failed logins per remote address in a sliding window; past the limit, logins from that

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>
 /// PBKDF2-HMAC-SHA256 password hashes, stored as <c>pbkdf2-sha256$iterations$salt$hash</c>

@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Accounts;
 
 /// <summary>
 /// <c>user add|list|delete|passwd</c> and <c>token create</c>: account administration on the same

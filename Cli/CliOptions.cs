@@ -1,9 +1,9 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Cli;
 
 /// <summary>
 /// Option factories shared by every command. Each option also reads <c>FRIENDLITE_&lt;OPTION&gt;</c>
@@ -77,23 +77,23 @@ internal static class CliOptions
             Storage.DataDirectory.Default, text => text.Length > 0 ? text : throw new FormatException("is empty"));
 
     public static Option<LogLevel> LogLevel() =>
-        Create("--log-level", "Least severe log lines to write: debug, info, warn or error.", "LEVEL", () => Sessions.LogLevel.Info, text =>
+        Create("--log-level", "Least severe log lines to write: debug, info, warn or error.", "LEVEL", () => Diagnostics.LogLevel.Info, text =>
             text.ToLowerInvariant() switch
             {
-                "debug" or "trace" => Sessions.LogLevel.Debug,
-                "info" or "information" => Sessions.LogLevel.Info,
-                "warn" or "warning" => Sessions.LogLevel.Warn,
-                "error" => Sessions.LogLevel.Error,
+                "debug" or "trace" => Diagnostics.LogLevel.Debug,
+                "info" or "information" => Diagnostics.LogLevel.Info,
+                "warn" or "warning" => Diagnostics.LogLevel.Warn,
+                "error" => Diagnostics.LogLevel.Error,
                 _ => throw new FormatException("is not one of debug, info, warn, error"),
             });
 
     public static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback, TimeSpan minimum, TimeSpan maximum) =>
         Create(name, $"{description} (e.g. 500ms, 10s, 2m).", "DURATION", () => fallback, text =>
         {
-            var value = Sessions.Duration.Parse(text);
+            var value = Cli.Duration.Parse(text);
             return value >= minimum && value <= maximum
                 ? value
-                : throw new FormatException($"must be between {Sessions.Duration.Format(minimum)} and {Sessions.Duration.Format(maximum)}");
+                : throw new FormatException($"must be between {Cli.Duration.Format(minimum)} and {Cli.Duration.Format(maximum)}");
         });
 
     private static bool ParseBoolean(string text) => text.ToLowerInvariant() switch

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Cli;
 
 /// <summary>Parses and invokes a command tree with this project's exit codes: 2 for bad flags, the action's code otherwise.</summary>
 internal static class CommandLine

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Cli;
 
 /// <summary>Reads a secret: from standard input when it is redirected, else typed at a prompt without echo.</summary>
 internal static class ConsolePrompt

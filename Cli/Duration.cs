@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace FriendLite.Edge.Sessions;
+namespace FriendLite.Edge.Cli;
 
 /// <summary>Durations as people write them in flags and config: <c>500ms</c>, <c>10s</c>, <c>2m</c>, <c>1h</c>, <c>365d</c>; a bare number is seconds.</summary>
 internal static class Duration

@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Sessions;
+namespace FriendLite.Edge.Concurrency;
 
 /// <summary>Process-wide resource counts from /proc: what the lifecycle invariants are checked against.</summary>
 internal sealed record ProcessCounts(int OpenFileDescriptors, int Threads, int LiveGroups, long ManagedHeapBytes)

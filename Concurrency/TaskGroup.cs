@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Sessions;
+namespace FriendLite.Edge.Concurrency;
 
 /// <summary>
 /// Structured concurrency: every task has an owner that awaits it.

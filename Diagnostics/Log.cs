@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace FriendLite.Edge.Sessions;
+namespace FriendLite.Edge.Diagnostics;
 
 internal enum LogLevel
 {

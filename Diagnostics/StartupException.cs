@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Storage;
+namespace FriendLite.Edge.Diagnostics;
 
 /// <summary>
 /// A condition that stops the server from starting and that the user can fix (port in use,

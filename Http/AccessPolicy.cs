@@ -1,7 +1,8 @@
 using System.Net;
+using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Storage;
 
-namespace FriendLite.Edge.Http.Auth;
+namespace FriendLite.Edge.Http;
 
 /// <summary>
 /// The one place that decides who may do what. Routes declare an <see cref="Access"/> level that

@@ -1,6 +1,6 @@
 using System.Globalization;
-using FriendLite.Edge.Http.Auth;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
 

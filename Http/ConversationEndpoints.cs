@@ -1,5 +1,4 @@
 using System.Globalization;
-using FriendLite.Edge.Http.Auth;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;

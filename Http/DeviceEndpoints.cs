@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Http;
 
@@ -19,7 +21,7 @@ internal sealed class DeviceEndpoints(
     ConversationStore conversations,
     SessionSettings settings,
     AudioObserver? observer,
-    Transcription.TranscriptionScheduler? scheduler,
+    TranscriptionScheduler? scheduler,
     Func<bool> serverStopping,
     Log log)
 {

@@ -1,8 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
-using FriendLite.Edge.Http.Auth;
-using FriendLite.Edge.Sessions;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
 

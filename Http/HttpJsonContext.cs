@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;
 
@@ -27,7 +29,7 @@ internal sealed record UserResponse(
     bool IsVerified,
     DateTimeOffset CreatedAt)
 {
-    public static UserResponse From(Storage.User user) =>
+    public static UserResponse From(User user) =>
         new(user.Id, user.Email, user.DisplayName, user.IsActive, user.IsAdmin, user.IsAdmin, IsVerified: true, user.CreatedAt);
 }
 
@@ -42,7 +44,7 @@ internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveS
 /// <summary>Segments waiting in memory, being transcribed, done since start, and waiting as durable jobs.</summary>
 internal sealed record TranscriptionCountsResponse(string Engine, int Queued, int Running, long Completed, long JobsPending);
 
-internal sealed record DebugSessionsResponse(Sessions.TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions, TranscriptionCountsResponse Transcription);
+internal sealed record DebugSessionsResponse(TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions, TranscriptionCountsResponse Transcription);
 
 internal sealed record TranscriptItem(string? Speaker, string Text, double Start, double End);
 

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;
 
@@ -18,13 +20,13 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
     public CancellationToken CancellationToken { get; } = cancellationToken;
 
     /// <summary>The group this request runs in: long-lived work it starts (a device session) nests under it.</summary>
-    public Sessions.TaskGroup? Group { get; init; }
+    public TaskGroup? Group { get; init; }
 
     /// <summary>The signed-in user; set by the host before any route that is not anonymous runs.</summary>
-    public Storage.User? User { get; set; }
+    public User? User { get; set; }
 
     /// <summary>The signed-in user of a route that requires one.</summary>
-    public Storage.User CurrentUser => User ?? throw new InvalidOperationException("This route was mapped as anonymous.");
+    public User CurrentUser => User ?? throw new InvalidOperationException("This route was mapped as anonymous.");
 
     /// <summary>The client's address, for rate limits and logs.</summary>
     public string RemoteAddress => Request.RemoteEndPoint?.Address.ToString() ?? "unknown";

@@ -1,5 +1,5 @@
-using FriendLite.Edge.Http.Auth;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using Concentus;
 using Concentus.Enums;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// The audio every client sends, cut into frame payloads once at start-up and shared read-only by

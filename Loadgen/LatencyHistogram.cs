@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// Send latencies in logarithmic buckets 1 % wide, from 1 µs to about 100 s. Memory stays fixed

@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using FriendLite.Edge.Concurrency;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// One simulated device: connects, streams, and reconnects after churn or a lost connection, until
@@ -11,7 +12,7 @@ namespace FriendLite.Edge.Http.Loadgen;
 /// Two tokens: <c>stopping</c> asks for a graceful end (finish the frame, audio-stop, close
 /// handshake); <c>abort</c> (the run group's token) ends everything at once.
 /// </summary>
-internal sealed class LoadgenClient(int number, LoadgenOptions options, AudioFrames audio, LoadgenStats stats, Sessions.TaskGroup run)
+internal sealed class LoadgenClient(int number, LoadgenOptions options, AudioFrames audio, LoadgenStats stats, TaskGroup run)
 {
     private const int MaxFailedConnectsWhenPlayingOnce = 5;
     private static readonly TimeSpan s_firstBackoff = TimeSpan.FromMilliseconds(250);

@@ -3,9 +3,11 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// <c>friendlite-edge loadgen</c>: simulated devices streaming a WAV file to a server's device
@@ -182,7 +184,7 @@ internal static class LoadgenCommand
 
     private static TimeSpan? ParseDuration(string text)
     {
-        var value = Sessions.Duration.Parse(text);
+        var value = Duration.Parse(text);
         return value > TimeSpan.Zero ? value : throw new FormatException("must be longer than 0");
     }
 }

@@ -1,6 +1,6 @@
 using FriendLite.Edge.Sessions;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 internal enum AudioCodec
 {

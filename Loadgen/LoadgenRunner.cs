@@ -1,7 +1,9 @@
 using System.Diagnostics;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// Runs the clients of one loadgen run. Ownership: the run's group owns every client (and through

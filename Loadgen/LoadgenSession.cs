@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// One WebSocket connection of a client: connect, audio-start, paced frames, then audio-stop and the

@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Net.WebSockets;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>
 /// Counters shared by every client of one run; all members are thread-safe. Errors are counted by

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.Json.Serialization;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Loadgen;
 
 /// <summary>What a run did; printed for people, or as one JSON object (<c>--json</c>) for benchmarks.</summary>
 internal sealed record LoadgenSummary(

@@ -1,6 +1,9 @@
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Http;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Server;
 
 /// <summary><c>GET /api/debug/sessions</c> (admin): the live task tree and the process counts the lifecycle invariants are checked against.</summary>
 internal static class DiagnosticsEndpoints
@@ -14,13 +17,13 @@ internal static class DiagnosticsEndpoints
                 .Select(s => new ActiveClient(s.ClientId, s.UserId, s.DeviceName, s.Protocol, s.ConnectedAt, s.Session?.CurrentConversationId))
                 .ToList();
             var scheduler = server.Scheduler;
-            var jobs = new Storage.JobStore(server.Database, TimeProvider.System);
+            var jobs = new JobStore(server.Database, TimeProvider.System);
             var transcription = new TranscriptionCountsResponse(
                 server.TranscriptionStatus,
                 scheduler?.Queued ?? 0,
                 scheduler?.Running ?? 0,
                 scheduler?.Completed ?? 0,
-                await jobs.CountAsync(Transcription.TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
+                await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
             var body = new DebugSessionsResponse(
                 server.Snapshot(),
                 new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),

@@ -1,10 +1,13 @@
 using System.Diagnostics;
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Http;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Server;
 
 /// <summary>
 /// The server's lifetime. Ownership: the root group owns the accept loop and the nested

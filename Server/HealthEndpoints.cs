@@ -1,7 +1,8 @@
 using System.Reflection;
+using FriendLite.Edge.Http;
 using FriendLite.Edge.Storage;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Server;
 
 /// <summary><c>GET /health</c> (liveness with component checks) and <c>GET /readiness</c>.</summary>
 internal static class HealthEndpoints

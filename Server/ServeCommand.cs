@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
-using FriendLite.Edge.Sessions;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Server;
 
 /// <summary><c>friendlite-edge serve</c>: runs the server until SIGTERM or SIGINT.</summary>
 internal static class ServeCommand
@@ -21,14 +23,14 @@ internal static class ServeCommand
         var idleTimeout = CliOptions.Duration("--idle-timeout", "Disconnect a device that sends nothing for this long", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var maxSessions = CliOptions.WholeNumber("--max-sessions", "Most device sessions at once; more are refused with 503.", 500, 1, 100_000);
-        var model = Transcription.TranscribeCommand.ModelOption();
-        var threads = Transcription.TranscribeCommand.ThreadsOption();
-        var noFallback = Transcription.TranscribeCommand.NoFallbackOption();
+        var model = TranscribeCommand.ModelOption();
+        var threads = TranscribeCommand.ThreadsOption();
+        var noFallback = TranscribeCommand.NoFallbackOption();
         var transcriptionQueue = CliOptions.WholeNumber("--transcription-queue", "Speech segments waiting in memory for transcription; more wait as durable jobs in the database.", 64, 0, 100_000);
         var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with; default: the built-in energy VAD.",
             "PATH", () => null, text => text);
         var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
-            "wyoming://HOST:PORT", () => null, Transcription.WyomingEngine.ParseAddress);
+            "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
             TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
@@ -49,7 +51,7 @@ internal static class ServeCommand
             {
                 if (result.GetValue(offline))
                 {
-                    result.AddError(Transcription.WyomingEngine.OfflineRefusal(remote));
+                    result.AddError(WyomingEngine.OfflineRefusal(remote));
                 }
                 else if (!string.IsNullOrEmpty(result.GetValue(model)))
                 {

@@ -1,7 +1,9 @@
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Http;
+namespace FriendLite.Edge.Server;
 
 /// <summary>The server's settings, parsed once from flags and environment and then immutable.</summary>
 internal sealed record ServerOptions(
@@ -56,7 +58,7 @@ internal sealed record ServerOptions(
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>An engine to use instead of --asr/--model (tests inject slow or failing ones through it).</summary>
-    public Func<Transcription.ITranscriptionEngine>? Engine { get; init; }
+    public Func<ITranscriptionEngine>? Engine { get; init; }
 
     /// <summary>Sees every stored sample (the transcription segmenter's hook; tests inject faults through it).</summary>
     public AudioObserver? OnAudio { get; init; }

@@ -2,8 +2,10 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
-using FriendLite.Edge.Audio;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
 
@@ -33,7 +35,7 @@ internal sealed class ClientSession : IDisposable
     private bool _closeSent;
 
     public ClientSession(SessionEntry entry, WebSocket socket, DeviceProtocol protocol, SessionSettings settings, ConversationStore store,
-        AudioObserver? observer, Transcription.TranscriptionScheduler? scheduler, Func<bool> serverStopping, Log log)
+        AudioObserver? observer, TranscriptionScheduler? scheduler, Func<bool> serverStopping, Log log)
     {
         _entry = entry;
         _socket = socket;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 

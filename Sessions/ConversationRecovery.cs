@@ -1,4 +1,5 @@
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Sessions;

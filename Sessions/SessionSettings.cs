@@ -1,3 +1,6 @@
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Transcription;
+
 namespace FriendLite.Edge.Sessions;
 
 /// <summary>Which of the three device endpoints a session speaks.</summary>
@@ -35,14 +38,14 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     public TimeSpan CloseGrace { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>How speech is cut into segments for transcription (and what counts as speech for the conversation timer).</summary>
-    public Audio.VadSettings Vad { get; init; } = new();
+    public VadSettings Vad { get; init; } = new();
 
     /// <summary>Silero (<c>--vad-model</c>) instead of the energy VAD; owned by the server.</summary>
-    public Transcription.SileroVadModel? Silero { get; init; }
+    public SileroVadModel? Silero { get; init; }
 
     /// <summary>A new detector for one stream: Silero when a model is loaded, else energy-based.</summary>
-    public Audio.ISpeechDetector CreateDetector() =>
-        Silero is { } model ? new Transcription.SileroVad(model, Vad) : new Audio.EnergyVad(Vad);
+    public ISpeechDetector CreateDetector() =>
+        Silero is { } model ? new SileroVad(model, Vad) : new EnergyVad(Vad);
 
     /// <summary>Audio kept while waiting for speech after a timeout, put in front of the next conversation.</summary>
     public TimeSpan PreRoll { get; init; } = TimeSpan.FromSeconds(1);

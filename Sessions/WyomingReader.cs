@@ -1,5 +1,6 @@
 using System.Net.WebSockets;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Sessions;
 

@@ -1,3 +1,5 @@
+using FriendLite.Edge.Diagnostics;
+
 namespace FriendLite.Edge.Storage;
 
 /// <summary>Where the server keeps its database, audio and secrets.</summary>

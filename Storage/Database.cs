@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Storage;
 

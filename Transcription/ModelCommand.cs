@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -82,11 +85,11 @@ internal static class ModelCommand
         });
 
         var name = new Argument<string>("NAME") { Description = "A model from 'model list', e.g. base.en." };
-        var dataDir = Http.CliOptions.DataDirectory();
-        var from = Http.CliOptions.Create("--from", "Where the model files are (a mirror of the whisper.cpp model repository).", "URL",
+        var dataDir = CliOptions.DataDirectory();
+        var from = CliOptions.Create("--from", "Where the model files are (a mirror of the whisper.cpp model repository).", "URL",
             () => ModelCatalog.BaseUrl, text => Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u.AbsoluteUri : throw new FormatException("is not an http(s) URL"));
         var sha256 = new Option<string?>("--sha256") { Description = "Expect this SHA-256 instead of the catalogue's checksum (for a mirror's own files)." };
-        var offline = Http.CliOptions.Flag("--offline", "Refuse: no outbound connection is allowed.");
+        var offline = CliOptions.Flag("--offline", "Refuse: no outbound connection is allowed.");
         var download = new Command("download", "Download a standard model into <data-dir>/models, resuming a partial download, and check it.") { name, dataDir, from, sha256, offline };
         download.SetAction(async (parse, cancellationToken) =>
         {
@@ -102,9 +105,9 @@ internal static class ModelCommand
             string target;
             try
             {
-                target = Path.Combine(Storage.DataDirectory.Prepare(parse.GetValue(dataDir)!), "models", known.File);
+                target = Path.Combine(DataDirectory.Prepare(parse.GetValue(dataDir)!), "models", known.File);
             }
-            catch (Storage.StartupException ex)
+            catch (StartupException ex)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
                 return 1;

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
-using FriendLite.Edge.Audio;
 using Whisper.net;
+using FriendLite.Edge.Audio;
 
 namespace FriendLite.Edge.Transcription;
 

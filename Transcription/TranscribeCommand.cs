@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Cli;
 
 namespace FriendLite.Edge.Transcription;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FriendLite.Edge.Audio;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Transcription;

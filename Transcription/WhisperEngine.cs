@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using FriendLite.Edge.Sessions;
 using Whisper.net;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Transcription;
 

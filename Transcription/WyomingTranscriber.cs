@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Transcription;
 

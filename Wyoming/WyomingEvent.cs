@@ -2,8 +2,9 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FriendLite.Edge.Audio;
 
-namespace FriendLite.Edge.Audio;
+namespace FriendLite.Edge.Wyoming;
 
 /// <summary>The fields of a Wyoming event's <c>data</c> that the server uses.</summary>
 internal readonly record struct WyomingData(int? Rate, int? Width, int? Channels, long? Timestamp)

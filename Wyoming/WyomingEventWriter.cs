@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
 
-namespace FriendLite.Edge.Http.Loadgen;
+namespace FriendLite.Edge.Wyoming;
 
 /// <summary>
 /// Builds event headers into one reused buffer, so a client streaming for hours allocates nothing

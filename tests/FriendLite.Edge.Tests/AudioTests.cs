@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 

@@ -3,7 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Server;
 
 namespace FriendLite.Edge.Tests;
 
@@ -302,7 +303,7 @@ public sealed class AuthApiTests
     public async Task Bootstrap_AdminFromOptions_IsCreatedOnceAndCanLogIn()
     {
         using var dir = new TempDirectory();
-        var admin = new Http.AdminAccount("boss@example.com", Password);
+        var admin = new AdminAccount("boss@example.com", Password);
         await using (var first = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { Admin = admin }))
         {
             first.KeepDataDirectory = true;

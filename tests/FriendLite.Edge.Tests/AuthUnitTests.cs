@@ -1,6 +1,6 @@
 using System.Buffers.Text;
 using System.Text;
-using FriendLite.Edge.Http.Auth;
+using FriendLite.Edge.Accounts;
 
 namespace FriendLite.Edge.Tests;
 

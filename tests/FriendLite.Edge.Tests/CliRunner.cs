@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Cli;
 
 namespace FriendLite.Edge.Tests;
 

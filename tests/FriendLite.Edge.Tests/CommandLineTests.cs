@@ -1,5 +1,6 @@
 using System.CommandLine;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Server;
 
 namespace FriendLite.Edge.Tests;
 
@@ -117,7 +118,7 @@ public sealed class CommandLineTests
     [InlineData("365d", 31_536_000_000)]
     public void Duration_Parse_ReadsUnits(string text, long milliseconds)
     {
-        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Sessions.Duration.Parse(text));
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), Duration.Parse(text));
     }
 
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>

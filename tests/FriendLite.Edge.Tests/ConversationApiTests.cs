@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text.Json;
-using FriendLite.Edge.Audio;
 using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 

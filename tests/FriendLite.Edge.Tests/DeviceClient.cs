@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using FriendLite.Edge.Audio;
 using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 

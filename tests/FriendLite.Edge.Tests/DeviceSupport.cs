@@ -1,4 +1,6 @@
+using FriendLite.Edge.Audio;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 
@@ -9,9 +11,9 @@ internal static class DeviceSupport
     public static async Task StreamPcmAsync(TestServer server, string token, short[] samples)
     {
         await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
-        await device.SendEventAsync(Audio.WyomingEvent.AudioStart, Audio.AudioFormat.Speech);
-        await device.SendPcmAsync(samples, Audio.AudioFormat.Speech);
-        await device.SendEventAsync(Audio.WyomingEvent.AudioStop);
+        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+        await device.SendPcmAsync(samples, AudioFormat.Speech);
+        await device.SendEventAsync(WyomingEvent.AudioStop);
         await device.CloseAsync();
     }
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.WebSockets;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Concurrency;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,3 +1,5 @@
+using FriendLite.Edge.Audio;
+
 namespace FriendLite.Edge.Tests;
 
 /// <summary>
@@ -34,7 +36,7 @@ internal static class Fixtures
 
     /// <summary>Reads raw s16le PCM.</summary>
     /// <summary>A fixture WAV's samples (16 kHz mono 16-bit).</summary>
-    public static short[] Samples(string name) => Audio.WavFile.Read(Path(name)).Samples;
+    public static short[] Samples(string name) => WavFile.Read(Path(name)).Samples;
 
     public static short[] RawPcm(string name) =>
         System.Runtime.InteropServices.MemoryMarshal.Cast<byte, short>(File.ReadAllBytes(Path(name))).ToArray();

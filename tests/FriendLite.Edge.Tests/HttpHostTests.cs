@@ -2,8 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Server;
 
 namespace FriendLite.Edge.Tests;
 
@@ -94,9 +95,9 @@ public sealed class HttpHostTests
     {
         await using var first = await TestServer.StartAsync();
         using var dir = new TempDirectory();
-        var options = new ServerOptions("127.0.0.1", first.Port, dir.Path, Sessions.LogLevel.Error, true, TimeSpan.FromSeconds(1));
+        var options = new ServerOptions("127.0.0.1", first.Port, dir.Path, LogLevel.Error, true, TimeSpan.FromSeconds(1));
 
-        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Sessions.Log.Null));
+        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Log.Null));
 
         Assert.Contains($"Port {first.Port}", thrown.Message, StringComparison.Ordinal);
         Assert.Contains("--port", thrown.Message, StringComparison.Ordinal);
@@ -109,9 +110,9 @@ public sealed class HttpHostTests
         other.Start();
         var port = ((IPEndPoint)other.LocalEndpoint).Port;
         using var dir = new TempDirectory();
-        var options = new ServerOptions("127.0.0.1", port, dir.Path, Sessions.LogLevel.Error, true, TimeSpan.FromSeconds(1));
+        var options = new ServerOptions("127.0.0.1", port, dir.Path, LogLevel.Error, true, TimeSpan.FromSeconds(1));
 
-        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Sessions.Log.Null));
+        var thrown = await Assert.ThrowsAsync<StartupException>(() => EdgeServer.StartAsync(options, Log.Null));
 
         Assert.Equal($"Port {port} on 127.0.0.1 is already in use by another program: stop it or choose another port with --port.", thrown.Message);
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
-using FriendLite.Edge.Sessions;
 using Microsoft.Data.Sqlite;
+using FriendLite.Edge.Concurrency;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,8 +1,9 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
-using FriendLite.Edge.Audio;
 using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Tests;
 
@@ -227,7 +228,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Row17_DisconnectAsTheSilenceTimerFires_ConversationClosedExactlyOnce()
     {
-        using var lines = new LogLines(Sessions.LogLevel.Info);
+        using var lines = new LogLines(LogLevel.Info);
         await using var server = await TestServer.StartAsync(log: lines.Log, configure: o => o with { ConversationTimeout = TimeSpan.FromSeconds(1) });
         var (user, token) = await server.CreateUserAsync("ann@example.com");
         var baseline = Invariants.Take();

@@ -3,8 +3,8 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using Concentus;
-using FriendLite.Edge.Http;
-using FriendLite.Edge.Http.Loadgen;
+using FriendLite.Edge.Cli;
+using FriendLite.Edge.Loadgen;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,5 +1,6 @@
-using FriendLite.Edge.Http.Loadgen;
 using static FriendLite.Edge.Tests.LoadgenHarness;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Loadgen;
 
 namespace FriendLite.Edge.Tests;
 
@@ -75,7 +76,7 @@ public sealed class LoadgenUnitTests
             stereo[(2 * i) + 1] = 3000;
         }
 
-        var mono = Audio.WavFile.ReadSpeech(WriteWav(dir, stereo, rate: 48000, channels: 2));
+        var mono = WavFile.ReadSpeech(WriteWav(dir, stereo, rate: 48000, channels: 2));
 
         // The resampler holds back its filter's last few samples at the end of a file.
         Assert.InRange(mono.Length, 1540, 1600);
@@ -89,7 +90,7 @@ public sealed class LoadgenUnitTests
         var path = Path.Combine(dir.Path, "song.mp3");
         File.WriteAllText(path, "ID3 not a wav file");
 
-        var ex = Assert.Throws<InvalidDataException>(() => Audio.WavFile.ReadSpeech(path));
+        var ex = Assert.Throws<InvalidDataException>(() => WavFile.ReadSpeech(path));
 
         Assert.StartsWith($"The audio file {path} is not a WAV file:", ex.Message, StringComparison.Ordinal);
     }

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Tests;
 

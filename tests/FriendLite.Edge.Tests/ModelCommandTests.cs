@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Audio;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Tests;
@@ -66,7 +66,7 @@ public sealed class ModelSynthTests(SynthesizedModel synthesized) : IClassFixtur
         IReadOnlyList<TranscriptSegment> segments;
         await using (var worker = engine.CreateWorker())
         {
-            segments = await worker.TranscribeAsync(Audio.SampleConversion.ToFloat(Audio.WavFile.ReadSpeech(Fixtures.Path("jfk.wav"))), CancellationToken.None);
+            segments = await worker.TranscribeAsync(SampleConversion.ToFloat(WavFile.ReadSpeech(Fixtures.Path("jfk.wav"))), CancellationToken.None);
         }
 
         Assert.Equal(("tiny", 167, 51864), (model.Size, model.Tensors, model.Vocabulary));

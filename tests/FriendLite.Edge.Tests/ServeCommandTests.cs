@@ -1,5 +1,5 @@
-using FriendLite.Edge.Http;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Server;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Tests;

@@ -1,8 +1,9 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using FriendLite.Edge.Audio;
 using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Tests;
 
@@ -92,9 +93,9 @@ public sealed class RecoveryTests
             (var user, _) = await first.CreateUserAsync("ann@example.com");
             userId = user.Id;
             conversationId = Guid.NewGuid().ToString("N");
-            path = Storage.ConversationStore.AudioPath(dir.Path, conversationId, DateTimeOffset.UtcNow);
-            var store = new Storage.ConversationStore(first.Server.Database);
-            await store.CreateAsync(new Storage.ConversationRow(conversationId, user.Id, "abc123-pendant", DateTimeOffset.UtcNow, null, path, 16000, 0, "open"), default);
+            path = ConversationStore.AudioPath(dir.Path, conversationId, DateTimeOffset.UtcNow);
+            var store = new ConversationStore(first.Server.Database);
+            await store.CreateAsync(new ConversationRow(conversationId, user.Id, "abc123-pendant", DateTimeOffset.UtcNow, null, path, 16000, 0, "open"), default);
             // What kill -9 leaves: samples on disk beyond the header's last refresh (2 s), the row still open.
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             WavFile.Write(path, samples);

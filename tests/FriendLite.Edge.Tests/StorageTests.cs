@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
-using FriendLite.Edge.Storage;
 using Microsoft.Data.Sqlite;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Tests;
 

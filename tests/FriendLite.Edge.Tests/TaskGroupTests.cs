@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Tests;
 

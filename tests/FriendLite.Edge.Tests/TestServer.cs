@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Server;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Tests;
 
@@ -46,7 +48,7 @@ internal sealed class TestServer : IAsyncDisposable
                 var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{options.Port}/"), Timeout = TimeSpan.FromSeconds(30) };
                 return new TestServer(server, dataDirectory, client);
             }
-            catch (Storage.StartupException) when (attempt < 5)
+            catch (StartupException) when (attempt < 5)
             {
             }
         }
@@ -60,7 +62,7 @@ internal sealed class TestServer : IAsyncDisposable
     }
 
     /// <summary>Creates a user straight in the store and returns it with a token for it.</summary>
-    public async Task<(Storage.User User, string Token)> CreateUserAsync(string email, bool admin = false, string password = "correct horse battery")
+    public async Task<(User User, string Token)> CreateUserAsync(string email, bool admin = false, string password = "correct horse battery")
     {
         var (user, error) = await Server.Accounts.CreateAsync(email, password, displayName: null, admin, default);
         Assert.True(user is not null, error);

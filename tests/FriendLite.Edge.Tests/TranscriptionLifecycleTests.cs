@@ -1,9 +1,11 @@
 using System.Globalization;
+using static FriendLite.Edge.Tests.DeviceSupport;
 using FriendLite.Edge.Audio;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Server;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
+using static FriendLite.Edge.Tests.DeviceSupport;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests;
 
@@ -25,7 +27,7 @@ public sealed class TranscriptionPipelineTests
             if (path == "/ws_omi")
             {
                 // What an Omi pendant sends: bare 20 ms Opus packets, 16 kHz mono.
-                var packets = Http.Loadgen.AudioFrames.Create(samples, Http.Loadgen.AudioCodec.Opus, 320);
+                var packets = AudioFrames.Create(samples, AudioCodec.Opus, 320);
                 await device.SendOpusAsync(Enumerable.Range(0, packets.Count).Select(i => packets[i].ToArray()));
             }
             else

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
-using FriendLite.Edge.Http;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Tests;
@@ -67,7 +66,7 @@ public sealed class TranscriptionTests
     {
         // 44 s of speech: two 30 s windows, far longer than the 150 ms before the cancel.
         var jfk = WavFile.ReadSpeech(Fixtures.Path("jfk.wav"));
-        var samples = Audio.SampleConversion.ToFloat([.. jfk, .. jfk, .. jfk, .. jfk]);
+        var samples = SampleConversion.ToFloat([.. jfk, .. jfk, .. jfk, .. jfk]);
         var engine = WhisperEngine.Load(TestModel, new WhisperSettings(2, TemperatureFallback: false));
         var worker = engine.CreateWorker();
         using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Net;
-using FriendLite.Edge.Http;
+using FriendLite.Edge.Accounts;
 
 namespace FriendLite.Edge.Tests;
 

@@ -1,4 +1,5 @@
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Tests;
 
@@ -82,7 +83,7 @@ public sealed class VadTests
 /// <summary>Silero through Whisper.net (<c>--vad-model</c>) with the fixtures' real Silero v6.2.0 weights, streamed as a session streams.</summary>
 public sealed class SileroVadTests : IDisposable
 {
-    private readonly Transcription.SileroVadModel _model = Transcription.SileroVadModel.Load(Fixtures.Path("silero-v6.2.0-ggml.bin"), new VadSettings());
+    private readonly SileroVadModel _model = SileroVadModel.Load(Fixtures.Path("silero-v6.2.0-ggml.bin"), new VadSettings());
 
     public void Dispose() => _model.Dispose();
 
@@ -138,8 +139,8 @@ public sealed class SileroVadTests : IDisposable
         var text = Path.Combine(dir.Path, "silero.bin");
         File.WriteAllText(text, "not a model at all");
 
-        var missing = Assert.Throws<InvalidDataException>(() => Transcription.SileroVadModel.Load("/nonexistent/silero.bin", new VadSettings()));
-        var wrong = Assert.Throws<InvalidDataException>(() => Transcription.SileroVadModel.Load(text, new VadSettings()));
+        var missing = Assert.Throws<InvalidDataException>(() => SileroVadModel.Load("/nonexistent/silero.bin", new VadSettings()));
+        var wrong = Assert.Throws<InvalidDataException>(() => SileroVadModel.Load(text, new VadSettings()));
 
         Assert.Equal("The VAD model /nonexistent/silero.bin does not exist (a Silero ggml model such as ggml-silero-v6.2.0.bin).", missing.Message);
         Assert.Equal($"The VAD model {text} is not a ggml file (wrong magic number).", wrong.Message);
@@ -149,9 +150,9 @@ public sealed class SileroVadTests : IDisposable
     private List<SpeechSegment> Stream(string fixture) => Streamed(_model, WavFile.ReadSpeech(Fixtures.Path(fixture)));
 
     /// <summary>What a session's Silero detector cuts from <paramref name="samples"/> arriving in 20 ms frames.</summary>
-    internal static List<SpeechSegment> Streamed(Transcription.SileroVadModel model, short[] samples)
+    internal static List<SpeechSegment> Streamed(SileroVadModel model, short[] samples)
     {
-        var vad = new Transcription.SileroVad(model, new VadSettings());
+        var vad = new SileroVad(model, new VadSettings());
         var segments = new List<SpeechSegment>();
         for (var offset = 0; offset < samples.Length; offset += 320)
         {
