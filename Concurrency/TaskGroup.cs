@@ -18,12 +18,8 @@ namespace FriendLite.Edge.Concurrency;
 /// parent cannot finish before it. The nested group's failures go to its owner (and to the log), not
 /// to the parent, so one client's fault never cancels the server.
 /// </summary>
-internal sealed class TaskGroup : IAsyncDisposable
+internal sealed partial class TaskGroup : IAsyncDisposable
 {
-    private static int s_liveGroups;
-    private static long s_failures;
-    private static long s_stragglerReports;
-
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _cts;
     private readonly CancellationToken _token; // stays usable after _cts is disposed at completion
@@ -69,15 +65,6 @@ internal sealed class TaskGroup : IAsyncDisposable
         _cancelRegistration = _cts.Token.Register(static state => ((TaskGroup)state!).OnCancelled(), this);
         Interlocked.Increment(ref s_liveGroups);
     }
-
-    /// <summary>Groups created and not yet completed, process-wide (a leak detector for tests and diagnostics).</summary>
-    public static int LiveGroups => Volatile.Read(ref s_liveGroups);
-
-    /// <summary>Child failures recorded since start, process-wide.</summary>
-    public static long FailureCount => Interlocked.Read(ref s_failures);
-
-    /// <summary>Children reported for not finishing within the grace period after cancellation, process-wide.</summary>
-    public static long StragglerReports => Interlocked.Read(ref s_stragglerReports);
 
     public string Name { get; }
 
@@ -149,94 +136,11 @@ internal sealed class TaskGroup : IAsyncDisposable
         ThrowFailures(onlyUnobserved: true);
     }
 
-    /// <summary>A snapshot of the live tree: this group, its children and nested groups, with states and ages.</summary>
-    public TaskGroupSnapshot Snapshot()
-    {
-        lock (_gate)
-        {
-            var now = Stopwatch.GetTimestamp();
-            var children = _children
-                .Select(c => new TaskSnapshot(c.Name, StateOf(c), Stopwatch.GetElapsedTime(c.Started, now).TotalSeconds))
-                .ToList();
-            var groups = _groups.Select(g => g.Snapshot()).ToList();
-            return new TaskGroupSnapshot(Name, StateName(_state), Stopwatch.GetElapsedTime(_started, now).TotalSeconds, children, groups);
-        }
-    }
-
     private Task EnsureCompletion()
     {
         lock (_gate)
         {
             return _completion ??= CompleteAsync();
-        }
-    }
-
-    private async Task CompleteAsync()
-    {
-        try
-        {
-            await AwaitChildrenAsync();
-            await DisposeOwnedAsync();
-        }
-        finally
-        {
-            lock (_gate)
-            {
-                _state = _failures.Count > 0 ? TaskGroupState.Faulted : TaskGroupState.Completed;
-            }
-
-            _cancelRegistration.Dispose();
-            _cts.Dispose();
-            _parent?.Detach(this);
-            Interlocked.Decrement(ref s_liveGroups);
-            _finished.TrySetResult();
-        }
-    }
-
-    private async Task AwaitChildrenAsync()
-    {
-        var stragglersReported = false;
-        while (true)
-        {
-            Task[] pending;
-            lock (_gate)
-            {
-                if (_children.Count == 0 && _groups.Count == 0)
-                {
-                    _closed = true;
-                    return;
-                }
-
-                pending = [.. _children.Select(c => c.Task!), .. _groups.Select(g => g.Finished)];
-                if (_state == TaskGroupState.Running)
-                {
-                    _state = TaskGroupState.Waiting;
-                }
-            }
-
-            var all = Task.WhenAll(pending);
-            if (stragglersReported)
-            {
-                await all;
-                continue;
-            }
-
-            if (!_cts.IsCancellationRequested)
-            {
-                // Wait for the children, or for cancellation to start the straggler clock.
-                await Task.WhenAny(all, _cancelled.Task);
-                continue;
-            }
-
-            using var graceCts = new CancellationTokenSource();
-            var grace = Task.Delay(_options.StragglerGrace, graceCts.Token);
-            if (await Task.WhenAny(all, grace) == grace)
-            {
-                ReportStragglers();
-                stragglersReported = true;
-            }
-
-            await graceCts.CancelAsync();
         }
     }
 
@@ -275,68 +179,6 @@ internal sealed class TaskGroup : IAsyncDisposable
 
         _options.Log.Exception(LogLevel.Error, "taskgroup", $"'{childName}' in group '{Name}' failed; cancelling the group", exception);
         Cancel();
-    }
-
-    private async Task DisposeOwnedAsync()
-    {
-        IAsyncDisposable[] owned;
-        lock (_gate)
-        {
-            owned = [.. _owned];
-            _owned.Clear();
-        }
-
-        for (var i = owned.Length - 1; i >= 0; i--)
-        {
-            try
-            {
-                await owned[i].DisposeAsync();
-            }
-            catch (Exception ex)
-            {
-                Interlocked.Increment(ref s_failures);
-                lock (_gate)
-                {
-                    _failures.Add(ex);
-                }
-
-                _options.Log.Exception(LogLevel.Error, "taskgroup", $"disposing a resource of group '{Name}' failed", ex);
-            }
-        }
-    }
-
-    private void ReportStragglers()
-    {
-        var snapshot = Snapshot();
-        var names = snapshot.Children.Select(c => c.Name).Concat(snapshot.Groups.Select(g => g.Name + " (group)")).ToList();
-        Interlocked.Add(ref s_stragglerReports, names.Count);
-        _options.Log.Warn(
-            "taskgroup",
-            $"group '{Name}' still waiting for children {_options.StragglerGrace.TotalSeconds:0.###} s after cancellation; still awaiting them",
-            ("children", string.Join(",", names)));
-        _options.OnStragglers?.Invoke(Name, names);
-    }
-
-    private void ThrowFailures(bool onlyUnobserved)
-    {
-        Exception[] failures;
-        lock (_gate)
-        {
-            if (_failures.Count == 0 || (onlyUnobserved && _failuresObserved))
-            {
-                return;
-            }
-
-            _failuresObserved = true;
-            failures = [.. _failures];
-        }
-
-        if (failures.Length == 1)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failures[0]);
-        }
-
-        throw new AggregateException($"{failures.Length} tasks of group '{Name}' failed.", failures);
     }
 
     private void ThrowIfClosed(string what)
@@ -382,24 +224,6 @@ internal sealed class TaskGroup : IAsyncDisposable
         _cancelled.TrySetResult();
     }
 
-    private string StateOf(Child child) => child.Outcome switch
-    {
-        ChildOutcome.Running when _cts.IsCancellationRequested => "cancelling",
-        ChildOutcome.Running => "running",
-        ChildOutcome.Completed => "completed",
-        ChildOutcome.Cancelled => "cancelled",
-        _ => "faulted",
-    };
-
-    private static string StateName(TaskGroupState state) => state switch
-    {
-        TaskGroupState.Running => "running",
-        TaskGroupState.Waiting => "waiting",
-        TaskGroupState.Cancelling => "cancelling",
-        TaskGroupState.Completed => "completed",
-        _ => "faulted",
-    };
-
     private enum TaskGroupState
     {
         Running,
@@ -426,53 +250,5 @@ internal sealed class TaskGroup : IAsyncDisposable
         public Task? Task { get; set; }
 
         public volatile ChildOutcome Outcome;
-    }
-}
-
-/// <summary>Settings a group passes to its nested groups.</summary>
-internal sealed record TaskGroupOptions(TimeSpan StragglerGrace, Log Log, Action<string, IReadOnlyList<string>>? OnStragglers = null)
-{
-    public static TaskGroupOptions Default { get; } = new(TimeSpan.FromSeconds(5), Log.Null);
-}
-
-internal sealed record TaskSnapshot(string Name, string State, double AgeSeconds);
-
-internal sealed record TaskGroupSnapshot(
-    string Name,
-    string State,
-    double AgeSeconds,
-    IReadOnlyList<TaskSnapshot> Children,
-    IReadOnlyList<TaskGroupSnapshot> Groups)
-{
-    /// <summary>This group and every nested group, depth first.</summary>
-    public int GroupCount => 1 + Groups.Sum(g => g.GroupCount);
-}
-
-internal static class TaskGroupExtensions
-{
-    /// <summary>Cancels and waits for the group without throwing its failures (they were logged when they happened).</summary>
-    public static async Task DisposeQuietlyAsync(this TaskGroup group)
-    {
-        try
-        {
-            await group.DisposeAsync();
-        }
-        catch (Exception)
-        {
-            // Each failure was logged and counted by the group when it happened.
-        }
-    }
-
-    /// <summary>Waits for the group to finish without throwing its failures (they were logged when they happened).</summary>
-    public static async Task WaitQuietlyAsync(this TaskGroup group)
-    {
-        try
-        {
-            await group.WaitAsync();
-        }
-        catch (Exception)
-        {
-            // Each failure was logged and counted by the group when it happened.
-        }
     }
 }
