@@ -15,8 +15,9 @@ namespace FriendLite.Edge.Sessions;
 /// disconnect, shutdown) is a message it handles in order: a conversation closes exactly once.
 /// It drains its channel to the end whatever happens to the socket: accepted audio is never lost.
 /// Speech is found by a VAD per conversation; each speech segment goes to the server's
-/// transcription scheduler (or, when it is full, straight to a durable job) by WAV offsets.
-/// Owns the decoders, the VAD and the open WAV file; all are released in <see cref="RunAsync"/>'s finally.
+/// transcription scheduler (or, when it is full, straight to a durable job) through its
+/// <see cref="SegmentSubmitter"/>. Owns the decoders, the VAD, the open WAV file and the submitter;
+/// all are released in <see cref="RunAsync"/>'s finally.
 /// </summary>
 internal sealed class ConversationRecorder(
     SessionEntry entry,
@@ -29,9 +30,7 @@ internal sealed class ConversationRecorder(
     Log log) : IDisposable
 {
     private readonly List<SpeechSegment> _segments = [];
-    private readonly List<TranscriptionRequest> _submitted = [];
-    /// <summary>Cancels this session's segments in transcription: at the end of the drain, or with the session.</summary>
-    private CancellationTokenSource? _transcription;
+    private readonly SegmentSubmitter _transcription = new(entry, settings, scheduler, log);
 
     /// <summary>
     /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
@@ -54,11 +53,11 @@ internal sealed class ConversationRecorder(
 
     public long ConversationsClosed { get; private set; }
 
-    public long SegmentsSubmitted { get; private set; }
+    public long SegmentsSubmitted => _transcription.SegmentsSubmitted;
 
     public async Task RunAsync(ChannelReader<SessionMessage> reader, CancellationToken sessionToken)
     {
-        _transcription = CancellationTokenSource.CreateLinkedTokenSource(sessionToken);
+        _transcription.Start(sessionToken);
         try
         {
             // No token: the pipeline ends when the receive loop completes the channel, after the last message.
@@ -72,7 +71,7 @@ internal sealed class ConversationRecorder(
             try
             {
                 await CloseConversationAsync("disconnect");
-                await DrainTranscriptionAsync();
+                await _transcription.DrainAsync();
             }
             finally
             {
@@ -83,8 +82,7 @@ internal sealed class ConversationRecorder(
 
     public void Dispose()
     {
-        _transcription?.Dispose();
-        _transcription = null;
+        _transcription.Dispose();
         _opus?.Dispose();
         _opus = null;
         _pcm?.Dispose();
@@ -179,7 +177,7 @@ internal sealed class ConversationRecorder(
         }
     }
 
-    /// <summary>Sends finished speech segments to transcription; the WAV is flushed first so the workers can read them.</summary>
+    /// <summary>Hands the finished speech segments to transcription.</summary>
     private async Task SubmitSegmentsAsync(OpenConversation conversation)
     {
         if (_segments.Count == 0)
@@ -187,61 +185,8 @@ internal sealed class ConversationRecorder(
             return;
         }
 
-        if (scheduler is not null)
-        {
-            conversation.Writer.Flush();
-            foreach (var segment in _segments)
-            {
-                var request = new TranscriptionRequest(conversation.Id, conversation.Writer.Path, segment.StartSample, segment.EndSample, $"speaker_{entry.ClientId}")
-                {
-                    Session = entry.ClientId,
-                    SessionToken = _transcription!.Token,
-                };
-                SegmentsSubmitted++;
-                if (scheduler.TryEnqueue(request))
-                {
-                    _submitted.Add(request);
-                }
-                else
-                {
-                    await scheduler.EnqueueJobAsync(request); // the queue is full: the backlog is durable
-                }
-            }
-        }
-
+        await _transcription.SubmitAsync(conversation.Id, conversation.Writer, _segments);
         _segments.Clear();
-    }
-
-    /// <summary>
-    /// The session is ending: give its segments in transcription up to the drain timeout (the last
-    /// words of a disconnect are still transcribed), then leave what has not started as jobs and
-    /// cancel what has. Each cancelled segment is awaited until its engine has really stopped (for
-    /// Whisper: until the processor's DisposeAsync has returned, up to ~1.5 s after the cancel), so
-    /// nothing this session started is still running when it ends (SCENARIOS rows 6 and 23).
-    /// </summary>
-    private async Task DrainTranscriptionAsync()
-    {
-        if (scheduler is null || _submitted.Count == 0)
-        {
-            return;
-        }
-
-        var all = Task.WhenAll(_submitted.Select(r => r.Done.Task));
-        try
-        {
-            await all.WaitAsync(settings.DrainTimeout);
-        }
-        catch (TimeoutException)
-        {
-            var left = await scheduler.WithdrawToJobsAsync(entry.ClientId);
-            await _transcription!.CancelAsync();
-            var clock = Stopwatch.StartNew();
-            await all; // every request completes: done, kept as a job when cancelled, or failed into a job
-            log.Info("session", "transcription drain timed out; the rest is kept as jobs", ("client", entry.ClientId), ("jobs", left),
-                ("cancelled_join_ms", (long)clock.Elapsed.TotalMilliseconds));
-        }
-
-        _submitted.Clear();
     }
 
     /// <summary>Decodes a payload; a corrupt Opus packet is counted and skipped (an empty result).</summary>
