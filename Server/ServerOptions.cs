@@ -66,8 +66,3 @@ internal sealed record ServerOptions(
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
 }
-
-internal sealed record AdminAccount(string Email, string Password)
-{
-    public override string ToString() => $"AdminAccount {{ Email = {Email} }}"; // never print the password
-}
