@@ -98,7 +98,7 @@ internal sealed class ClientSession : IDisposable
     private async Task ReceiveLoopAsync(CancellationToken _)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(4096);
-        var reader = new WyomingReader(_protocol, _settings);
+        var reader = new DeviceFrameReader(_protocol, _settings);
         try
         {
             while (true)

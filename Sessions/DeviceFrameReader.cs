@@ -10,7 +10,7 @@ namespace FriendLite.Edge.Sessions;
 /// then its <c>payload_length</c> bytes in the next binary frame. On <c>/ws</c> every binary frame is
 /// a bare Opus packet. Violations throw <see cref="ProtocolViolation"/> with the close status to send.
 /// </summary>
-internal sealed class WyomingReader(DeviceProtocol protocol, SessionSettings settings)
+internal sealed class DeviceFrameReader(DeviceProtocol protocol, SessionSettings settings)
 {
     private WyomingEvent? _pending;
     private bool _awaitingData;
