@@ -1,5 +1,4 @@
 using FriendLite.Edge.Diagnostics;
-using FriendLite.Edge.Server;
 
 namespace FriendLite.Edge.Accounts;
 
