@@ -3,9 +3,10 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using FriendLite.Edge.Audio;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Loadgen;
 
@@ -92,7 +93,7 @@ internal static class LoadgenCommand
         AudioFrames audio;
         try
         {
-            audio = AudioFrames.Create(Audio.WavFile.ReadSpeech(options.AudioPath), options.Codec, options.SamplesPerFrame);
+            audio = AudioFrames.Create(WavFile.ReadSpeech(options.AudioPath), options.Codec, options.SamplesPerFrame);
         }
         catch (InvalidDataException ex)
         {

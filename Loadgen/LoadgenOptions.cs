@@ -1,4 +1,4 @@
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Loadgen;
 

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using FriendLite.Edge.Diagnostics;
-using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Loadgen;
 

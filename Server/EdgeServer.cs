@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
@@ -195,7 +196,7 @@ internal sealed class EdgeServer : IAsyncDisposable
 
         try
         {
-            var model = SileroVadModel.Load(options.VadModelPath, new Audio.VadSettings());
+            var model = SileroVadModel.Load(options.VadModelPath, new VadSettings());
             log.Info("transcription", "VAD model loaded", ("vad_model", options.VadModelPath));
             return (model, new("ok", $"silero: {Path.GetFileName(options.VadModelPath)}"));
         }

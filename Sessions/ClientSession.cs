@@ -6,6 +6,7 @@ using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Sessions;
 

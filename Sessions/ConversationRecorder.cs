@@ -5,6 +5,7 @@ using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Sessions;
 

@@ -3,19 +3,6 @@ using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
 
-/// <summary>Which of the three device endpoints a session speaks.</summary>
-internal enum DeviceProtocol
-{
-    /// <summary><c>/ws_omi</c>: Opus packets in Wyoming events.</summary>
-    Omi,
-
-    /// <summary><c>/ws_pcm</c>: PCM in Wyoming events, format from audio-start/audio-chunk.</summary>
-    Pcm,
-
-    /// <summary><c>/ws</c>: every binary frame is one bare Opus packet.</summary>
-    Legacy,
-}
-
 /// <summary>Limits and timings of device sessions, fixed at start.</summary>
 internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeout, TimeSpan ConversationTimeout)
 {
