@@ -1,8 +1,9 @@
 using System.Buffers.Text;
 using System.Text;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Accounts;
 
 public sealed class AuthUnitTests
 {

@@ -1,8 +1,8 @@
-using System.CommandLine;
 using System.Net;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Accounts;
 
 /// <summary>The account commands, run in-process against the data directory of a running server.</summary>
 public sealed class UserCommandTests

@@ -1,8 +1,9 @@
 using System.CommandLine;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Server;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Cli;
 
 /// <summary>The CLI as a user meets it: exit codes and the one sentence printed for a mistake.</summary>
 [Collection(SerialTests.Name)]

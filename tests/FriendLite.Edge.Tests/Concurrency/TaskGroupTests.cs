@@ -1,9 +1,8 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Concurrency;
 
 public sealed class TaskGroupTests
 {

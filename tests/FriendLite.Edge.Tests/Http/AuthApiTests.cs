@@ -4,9 +4,9 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using FriendLite.Edge.Accounts;
-using FriendLite.Edge.Server;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Http;
 
 /// <summary>Authentication and authorization on the real host, as Friend-Lite's clients use them.</summary>
 public sealed class AuthApiTests

@@ -1,10 +1,11 @@
 using System.Net;
 using System.Text.Json;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Http;
 
 /// <summary>Conversations read back the way Friend-Lite's clients read them, per user.</summary>
 public sealed class ConversationApiTests

@@ -5,8 +5,9 @@ using System.Text.Json;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Server;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Http;
 
 public sealed class HttpHostTests
 {

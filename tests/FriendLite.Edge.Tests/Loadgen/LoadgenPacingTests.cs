@@ -1,6 +1,7 @@
-using static FriendLite.Edge.Tests.LoadgenHarness;
+using static FriendLite.Edge.Tests.Support.LoadgenHarness;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Loadgen;
 
 /// <summary>Real-time pacing. Serial, so other tests' CPU use cannot make it late; the bounds stay loose anyway.</summary>
 [Collection(SerialTests.Name)]

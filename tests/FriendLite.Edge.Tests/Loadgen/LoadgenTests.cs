@@ -1,9 +1,10 @@
 using System.Buffers.Binary;
 using System.Net.WebSockets;
 using System.Text.Json;
-using static FriendLite.Edge.Tests.LoadgenHarness;
+using static FriendLite.Edge.Tests.Support.LoadgenHarness;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Loadgen;
 
 /// <summary>
 /// <c>loadgen</c> against a fake device server: what goes over the wire for each endpoint, and what

@@ -1,8 +1,9 @@
-using static FriendLite.Edge.Tests.LoadgenHarness;
+using static FriendLite.Edge.Tests.Support.LoadgenHarness;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Loadgen;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Loadgen;
 
 /// <summary>loadgen's parts without a network: flags, WAV reading, URLs and the latency histogram.</summary>
 public sealed class LoadgenUnitTests

@@ -1,8 +1,9 @@
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Server;
 
 /// <summary><c>serve</c> as a user meets it when the server cannot start: exit 1 and one sentence saying what to do.</summary>
 public sealed class ServeCommandTests

@@ -1,11 +1,11 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
-using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Server;
 
 /// <summary>Sessions seen from the server as a whole: diagnostics and shutdown while devices stream.</summary>
 public sealed class ServerSessionTests
@@ -76,43 +76,5 @@ public sealed class ServerSessionTests
         {
             await server.DisposeAsync();
         }
-    }
-}
-
-public sealed class RecoveryTests
-{
-    [Fact]
-    public async Task Start_AfterACrashMidConversation_RepairsTheWavAndClosesTheConversation()
-    {
-        using var dir = new TempDirectory();
-        string conversationId, path, userId;
-        var samples = AudioTests.Tone(300, 16000, seconds: 2.6);
-        await using (var first = await TestServer.StartAsync(dataDirectory: dir))
-        {
-            first.KeepDataDirectory = true;
-            (var user, _) = await first.CreateUserAsync("ann@example.com");
-            userId = user.Id;
-            conversationId = Guid.NewGuid().ToString("N");
-            path = ConversationStore.AudioPath(dir.Path, conversationId, DateTimeOffset.UtcNow);
-            var store = new ConversationStore(first.Server.Database);
-            await store.CreateAsync(new ConversationRow(conversationId, user.Id, "abc123-pendant", DateTimeOffset.UtcNow, null, path, 16000, 0, "open"), default);
-            // What kill -9 leaves: samples on disk beyond the header's last refresh (2 s), the row still open.
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            WavFile.Write(path, samples);
-            var staleHeader = new byte[WavWriter.HeaderBytes];
-            WavFile.WriteHeader(staleHeader, 16000, dataBytes: 2 * 32_000);
-            using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
-            {
-                file.Write(staleHeader);
-            }
-
-            Assert.Equal(32_000, WavFile.Read(path).Samples.Length);
-        }
-
-        await using var second = await TestServer.StartAsync(dataDirectory: dir);
-
-        var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(second, userId));
-        Assert.Equal(("closed", (long)samples.Length), (conversation.State, conversation.SampleCount));
-        Assert.Equal(samples, WavFile.Read(path).Samples);
     }
 }

@@ -1,11 +1,13 @@
 using System.Net;
 using System.Net.WebSockets;
 using System.Text.Json;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Tests.Audio;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Sessions;
 
 /// <summary>The device WebSocket protocol over real sockets: what a device sends is what the server stores.</summary>
 public sealed class DeviceProtocolTests

@@ -1,11 +1,12 @@
 using System.Net.Sockets;
 using System.Net.WebSockets;
 using System.Text;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Sessions;
 
 /// <summary>SCENARIOS.md rows for device ingestion, each followed by the invariants (counts back to baseline, registry empty, audio kept).</summary>
 [Collection(SerialTests.Name)]

@@ -1,6 +1,7 @@
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Storage;
 
 public sealed class JobStoreTests
 {

@@ -2,8 +2,9 @@ using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Storage;
 
 public sealed class StorageTests
 {

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using FriendLite.Edge.Cli;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>Runs commands in-process as the binary would, capturing what they print.</summary>
 internal static class CliRunner

@@ -2,9 +2,10 @@ using System.Net;
 using System.Net.WebSockets;
 using System.Text;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Tests.Audio;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>A device (or a misbehaving one) speaking to the server over a real ClientWebSocket.</summary>
 internal sealed class DeviceClient : IAsyncDisposable

@@ -2,7 +2,7 @@ using FriendLite.Edge.Audio;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>Waiting for and reading what device sessions leave behind.</summary>
 internal static class DeviceSupport

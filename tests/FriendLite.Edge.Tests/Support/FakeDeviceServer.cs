@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.WebSockets;
 using FriendLite.Edge.Concurrency;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>
 /// A stand-in for the server's device endpoints: an HttpListener on 127.0.0.1 that accepts WebSocket

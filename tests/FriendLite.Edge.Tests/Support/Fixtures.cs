@@ -1,6 +1,6 @@
 using FriendLite.Edge.Audio;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>
 /// The shared test fixtures (real speech, Opus streams from the reference libopus, models), found

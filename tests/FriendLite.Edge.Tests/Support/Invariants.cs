@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using FriendLite.Edge.Concurrency;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>
 /// The lifecycle invariants of SCENARIOS.md, measured on this process: file descriptors (all, and

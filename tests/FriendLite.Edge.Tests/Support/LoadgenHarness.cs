@@ -6,7 +6,7 @@ using Concentus;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Loadgen;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>What one in-process <c>loadgen</c> run printed and returned.</summary>
 internal sealed record LoadgenRun(int Code, string Output, string Error, TimeSpan Elapsed)

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Text;
 using FriendLite.Edge.Diagnostics;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>A log that keeps its lines for assertions; safe to read while the server writes.</summary>
 internal sealed class LogLines : TextWriter

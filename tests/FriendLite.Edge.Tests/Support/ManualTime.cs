@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>A clock the test moves by hand.</summary>
 internal sealed class ManualTime(DateTimeOffset start) : TimeProvider

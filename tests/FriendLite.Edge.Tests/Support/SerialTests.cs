@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>
 /// Tests that read process-wide state (environment variables, live-group and thread counts) run in

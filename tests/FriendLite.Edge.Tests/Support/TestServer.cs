@@ -5,7 +5,7 @@ using FriendLite.Edge.Http;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Storage;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Support;
 
 /// <summary>The real server on 127.0.0.1 and a free port, with its own temporary data directory.</summary>
 internal sealed class TestServer : IAsyncDisposable

@@ -1,8 +1,8 @@
-using System.CommandLine;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 public sealed class ModelCommandTests
 {

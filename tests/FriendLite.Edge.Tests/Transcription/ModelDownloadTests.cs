@@ -1,8 +1,9 @@
 using System.Net;
 using System.Security.Cryptography;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 /// <summary><c>model download</c> against a local mirror that honours range requests.</summary>
 public sealed class ModelDownloadTests

@@ -1,13 +1,14 @@
 using System.Globalization;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 /// <summary>
 /// Transcription work and its owners: the remote engine chosen with --asr (SCENARIOS row 6), more
@@ -217,123 +218,5 @@ public sealed class TranscriptionLifecycleTests
                 }
             }
         }
-    }
-}
-
-/// <summary>One real-size synthesized tiny model for the tests of a class (77.7 MB, written once).</summary>
-public sealed class SynthesizedModel : IDisposable
-{
-    private readonly TempDirectory _directory = new();
-
-    public SynthesizedModel()
-    {
-        Path = System.IO.Path.Combine(_directory.Path, "synth-tiny.bin");
-        ModelSynthesizer.Write(Path, "tiny");
-    }
-
-    public string Path { get; }
-
-    public void Dispose() => _directory.Dispose();
-}
-
-/// <summary>
-/// SCENARIOS row 23 with the real Whisper engine and a real-size model. Production decoding
-/// (temperature fallback on): a random-weight model's segment takes seconds, so a cancel lands
-/// inside whisper_full.
-/// </summary>
-[Collection(SerialTests.Name)]
-public sealed class NativeCancellationTests(SynthesizedModel model) : IClassFixture<SynthesizedModel>
-{
-    [Fact]
-    public async Task Row23_CancelDuringWhisperFull_ThenShutDownAtOnce_SessionEndsAfterTheJoinAndTheModelIsReleasedLast()
-    {
-        var lines = new LogLines();
-        var server = await StartAsync(lines);
-        try
-        {
-            await DisconnectDuringWhisperFullAsync(server);
-        }
-        finally
-        {
-            await server.DisposeAsync(); // at once: the device is gone and the server stops
-        }
-
-        var log = lines.Lines.ToList();
-        var joined = log.FindIndex(l => l.Contains("cancelled run joined: processor disposed", StringComparison.Ordinal));
-        var ended = log.FindIndex(l => l.Contains("session: disconnected", StringComparison.Ordinal));
-        var released = log.FindIndex(l => l.Contains("model released after every processor", StringComparison.Ordinal));
-        Assert.True(joined >= 0, "the running segment was cancelled and its processor disposed:\n" + string.Join('\n', log));
-        Assert.True(ended > joined, "the session ended only after the native run had stopped:\n" + string.Join('\n', log));
-        Assert.True(released > joined, "the model was released after the last processor:\n" + string.Join('\n', log));
-        Assert.DoesNotContain(log, l => l.Contains("shutdown did not finish", StringComparison.Ordinal)); // within the 5 s shutdown timeout
-
-        // CPU back to idle: no whisper thread still spinning or computing. The runtime's tiered
-        // JIT compiler may still be promoting hot methods in the background; it is not counted.
-        var before = ThreadTicks();
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        await Task.Delay(1000);
-        var after = ThreadTicks();
-        var used = after.Select(t => (Thread: t.Key, Ticks: t.Value - before.GetValueOrDefault(t.Key))).OrderByDescending(t => t.Ticks).ToList();
-        var busy = used.Where(t => !t.Thread.EndsWith(":.NET Tiered Com", StringComparison.Ordinal)).Sum(t => t.Ticks) / ClockTicksPerSecond / clock.Elapsed.TotalSeconds;
-        Assert.True(busy < 0.3, $"the process still used {busy:0.00} cores after the server stopped: {string.Join(", ", used.Take(5).Select(t => $"{t.Thread}={t.Ticks}"))}");
-    }
-
-    [Fact]
-    public async Task CancelDuringWhisperFull_SessionEndsAfterTheJoin_ServerGoesOnAndTheSegmentIsTranscribedLater()
-    {
-        var lines = new LogLines();
-        await using var server = await StartAsync(lines);
-        var userId = await DisconnectDuringWhisperFullAsync(server);
-
-        await WaitForNoSessionsAsync(server);
-        var disconnected = await lines.WaitForAsync("info session: disconnected");
-        var log = lines.Lines.ToList();
-        Assert.True(log.FindIndex(l => l.Contains("cancelled run joined", StringComparison.Ordinal)) is var joined and >= 0 && joined < log.IndexOf(disconnected),
-            "the session ended after its cancelled run had stopped:\n" + string.Join('\n', log));
-
-        // The server goes on: the cancelled segment (and any that had not started) come back as
-        // jobs, and every utterance ends up with its transcript row.
-        var conversation = Assert.Single(await ClosedConversationsAsync(server, userId, 1));
-        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
-        Assert.Equal(3, rows.Count);
-    }
-
-    private Task<TestServer> StartAsync(LogLines lines) =>
-        TestServer.StartAsync(log: lines.Log, configure: o => o with { ModelPath = model.Path, Threads = 2, DrainTimeout = TimeSpan.Zero });
-
-    /// <summary>A device sends three utterances and leaves while the first is inside whisper_full; returns its user's id.</summary>
-    private static async Task<string> DisconnectDuringWhisperFullAsync(TestServer server)
-    {
-        var (user, token) = await server.CreateUserAsync("ann@example.com");
-        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
-        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
-        await device.SendPcmAsync(Fixtures.Samples("conversation-3utt.wav"), AudioFormat.Speech);
-        await WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "whisper_full to be running");
-        await device.CloseAsync();
-        return user.Id;
-    }
-
-    /// <summary>Linux's USER_HZ, the unit of the per-thread CPU times in /proc.</summary>
-    private const double ClockTicksPerSecond = 100;
-
-    /// <summary>CPU time (user + system, in clock ticks) of each thread of this process, keyed "tid:name".</summary>
-    private static Dictionary<string, long> ThreadTicks()
-    {
-        var result = new Dictionary<string, long>();
-        foreach (var dir in Directory.GetDirectories("/proc/self/task"))
-        {
-            try
-            {
-                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var name = stat[(stat.IndexOf('(') + 1)..stat.LastIndexOf(')')];
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                result[$"{Path.GetFileName(dir)}:{name}"] = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return result;
     }
 }

@@ -1,12 +1,13 @@
 using System.Text.Json;
-using static FriendLite.Edge.Tests.DeviceSupport;
+using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 using FriendLite.Edge.Wyoming;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 /// <summary>Speech from devices to transcript rows, with the fixtures' test model (meaningless text, real timings).</summary>
 public sealed class TranscriptionPipelineTests

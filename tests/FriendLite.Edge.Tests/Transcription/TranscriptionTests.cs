@@ -1,10 +1,11 @@
-using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Tests.Audio;
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 /// <summary>The Whisper engine and the offline transcribe command, on the fixtures' test model (real header and vocabulary, no weights).</summary>
 public sealed class TranscriptionTests

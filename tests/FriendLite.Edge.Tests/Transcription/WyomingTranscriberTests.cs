@@ -1,6 +1,7 @@
+using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
-namespace FriendLite.Edge.Tests;
+namespace FriendLite.Edge.Tests.Transcription;
 
 /// <summary>The Wyoming remote engine against a small Wyoming ASR server written here.</summary>
 public sealed class WyomingTranscriberTests
