@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Security.Cryptography;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
