@@ -90,6 +90,12 @@ internal sealed class HttpHost
                 // The server is stopping: refuse rather than start work nobody will await.
                 await RefuseAsync(context);
             }
+            catch (Exception ex)
+            {
+                // One request's fault is that request's alone: the accept loop goes on.
+                _log.Exception(LogLevel.Warn, "http", "could not start a request", ex);
+                CloseQuietly(context.Response);
+            }
         }
     }
 
@@ -103,7 +109,25 @@ internal sealed class HttpHost
         _listener.Close();
     }
 
+    /// <summary>
+    /// One request, as a child of the requests group. It never throws: a fault in one request is
+    /// logged and answered (500, or nothing when the connection is gone) and stays in that request,
+    /// so it cannot cancel the group that every other request and device session lives in.
+    /// </summary>
     private async Task HandleAsync(HttpListenerContext listenerContext, TaskGroup group, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await ServeAsync(listenerContext, group, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _log.Exception(LogLevel.Error, "http", "a request failed outside its handler", ex);
+            CloseQuietly(listenerContext.Response);
+        }
+    }
+
+    private async Task ServeAsync(HttpListenerContext listenerContext, TaskGroup group, CancellationToken cancellationToken)
     {
         var request = listenerContext.Request;
         var path = request.Url?.AbsolutePath ?? "/";
@@ -179,8 +203,16 @@ internal sealed class HttpHost
 
     private async Task RefuseAsync(HttpListenerContext listenerContext)
     {
-        listenerContext.Response.KeepAlive = false;
-        await TryWriteErrorAsync(new RequestContext(listenerContext, new Dictionary<string, string>(), CancellationToken.None), 503, "The server is shutting down.");
+        try
+        {
+            listenerContext.Response.KeepAlive = false;
+            await TryWriteErrorAsync(new RequestContext(listenerContext, new Dictionary<string, string>(), CancellationToken.None), 503, "The server is shutting down.");
+        }
+        catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            _log.Debug("http", "could not refuse a request", ("reason", ex.Message));
+        }
+
         CloseQuietly(listenerContext.Response);
     }
 

@@ -206,4 +206,34 @@ public sealed class HttpHostTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
+
+    [Theory]
+    [InlineData("POST /api/users HTTP/1.0\r\n\r\n{\"a\":1}")]
+    [InlineData("POST /api/users HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n")]
+    [InlineData("POST /auth/jwt/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\r\nusername=a&password=b")]
+    [InlineData("PUT /api/users HTTP/1.0\r\n\r\n")]
+    public async Task PostWithoutContentLength_IsRefused_AndTheServerGoesOnServingDevices(string raw)
+    {
+        await using var server = await TestServer.StartAsync();
+        var (_, token) = await server.CreateUserAsync("ann@example.com");
+
+        using (var socket = new TcpClient())
+        {
+            await socket.ConnectAsync(IPAddress.Loopback, server.Port);
+            var stream = socket.GetStream();
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(raw));
+            var buffer = new byte[512];
+            var read = await stream.ReadAsync(buffer).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+            Assert.StartsWith("HTTP/1.1 4", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
+        }
+
+        // Nothing else changes: health answers, the server has not faulted, and a device streams into a conversation.
+        using var health = await server.Client.GetAsync("/health");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+        await DeviceSupport.StreamPcmAsync(server, token, new short[16000]);
+        var user = await server.Server.Accounts.Users.FindByEmailAsync("ann@example.com", default);
+        var conversation = Assert.Single(await DeviceSupport.ClosedConversationsAsync(server, user!.Id, 1));
+        Assert.Equal(16000, conversation.SampleCount);
+        Assert.False(server.Server.Faulted.IsCancellationRequested);
+    }
 }
