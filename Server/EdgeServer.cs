@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using FriendLite.Edge.Accounts;
-using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
@@ -107,8 +106,8 @@ internal sealed class EdgeServer : IAsyncDisposable
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
             var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
-            var (engine, transcription) = LoadEngine(options, log);
-            var (silero, vad) = LoadVad(options, log);
+            var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);
+            var (silero, vad) = TranscriptionSetup.LoadVad(options, log);
             if (recovered > 0)
             {
                 log.Info("server", "jobs interrupted by the last stop are pending again", ("jobs", recovered));
@@ -137,73 +136,6 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             Database.ReleasePooledConnections();
             throw;
-        }
-    }
-
-    /// <summary>
-    /// The transcription engine: a Wyoming server (<c>--asr</c>) or a local model (<c>--model</c>).
-    /// A missing or broken model is one log line, not a failed start: audio is still stored.
-    /// Asking for the network in offline mode is a failed start.
-    /// </summary>
-    private static (ITranscriptionEngine? Engine, string Status) LoadEngine(ServerOptions options, Log log)
-    {
-        if (options.Engine is { } injected)
-        {
-            var engine = injected();
-            return (engine, engine.Status);
-        }
-
-        if (options.Asr is { } asr)
-        {
-            try
-            {
-                var remote = new WyomingEngine(asr, options.Offline);
-                log.Info("transcription", "remote engine", ("asr", remote.Status[4..]));
-                return (remote, remote.Status);
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or FormatException)
-            {
-                throw new StartupException(ex.Message);
-            }
-        }
-
-        if (string.IsNullOrEmpty(options.ModelPath))
-        {
-            return (null, "unavailable: no model configured (--model)");
-        }
-
-        try
-        {
-            var settings = new WhisperSettings(options.Threads, TemperatureFallback: options.TemperatureFallback, SizedAudioContext: true);
-            var engine = WhisperEngine.Load(options.ModelPath, settings, log);
-            log.Info("transcription", "model loaded", ("model", engine.Model.ToString()), ("threads", options.Threads));
-            return (engine, engine.Status);
-        }
-        catch (InvalidDataException ex)
-        {
-            log.Error("transcription", $"transcription is unavailable: {ex.Message}");
-            return (null, $"unavailable: {ex.Message}");
-        }
-    }
-
-    /// <summary>Silero when --vad-model is given and loads; otherwise (one log line saying why) the energy VAD.</summary>
-    private static (SileroVadModel? Model, ComponentHealth Health) LoadVad(ServerOptions options, Log log)
-    {
-        if (string.IsNullOrEmpty(options.VadModelPath))
-        {
-            return (null, new("ok", "energy"));
-        }
-
-        try
-        {
-            var model = SileroVadModel.Load(options.VadModelPath, new VadSettings());
-            log.Info("transcription", "VAD model loaded", ("vad_model", options.VadModelPath));
-            return (model, new("ok", $"silero: {Path.GetFileName(options.VadModelPath)}"));
-        }
-        catch (InvalidDataException ex)
-        {
-            log.Error("transcription", $"using the energy VAD instead: {ex.Message}");
-            return (null, new("degraded", $"energy (the Silero model failed: {ex.Message})"));
         }
     }
 
