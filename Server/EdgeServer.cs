@@ -139,17 +139,28 @@ internal sealed class EdgeServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Runs until <paramref name="stop"/> fires or a server task fails, then shuts down. Returns the exit code.</summary>
+    /// <summary>
+    /// Runs until <paramref name="stop"/> fires or the server itself faults, then shuts down. Returns
+    /// the exit code: 1 after a fault, so a supervisor restarts a process that can no longer serve.
+    /// A fault is the root group's (a server task failed) or the requests group's: every request and
+    /// session lives there, and once it is cancelled nothing but 503 would be answered.
+    /// </summary>
     public async Task<int> RunAsync(CancellationToken stop)
     {
         var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using (stop.Register(() => stopped.TrySetResult()))
         await using (_root.Token.Register(() => stopped.TrySetResult()))
+        await using (_requests.Token.Register(() => stopped.TrySetResult()))
         {
             await stopped.Task;
         }
 
-        var faulted = _root.IsCancellationRequested && !IsStopping;
+        var faulted = (_root.IsCancellationRequested || _requests.IsCancellationRequested) && !IsStopping;
+        if (faulted)
+        {
+            _log.Error("server", "the server faulted and cannot serve; stopping with exit code 1 so the supervisor restarts it");
+        }
+
         var clean = await StopAsync();
         return clean && !faulted ? 0 : 1;
     }

@@ -1,0 +1,26 @@
+using System.Net;
+using FriendLite.Edge.Http;
+using FriendLite.Edge.Tests.Support;
+
+namespace FriendLite.Edge.Tests.Server;
+
+/// <summary>A server that can no longer serve must exit non-zero, so that systemd restarts it.</summary>
+public sealed class ServerFaultTests
+{
+    [Fact]
+    public async Task RequestsGroupFaulted_RunReturnsOne_InsteadOfAnswering503Forever()
+    {
+        await using var server = await TestServer.StartAsync(map: (router, _) => router.MapGet("/fault", context =>
+        {
+            // A fault of the group every request and session lives in, not of one request.
+            context.Group!.Spawn("broken", _ => throw new InvalidOperationException("injected"));
+            return context.WriteErrorAsync(202, "spawned");
+        }, Access.Anonymous));
+        var run = server.Server.RunAsync(CancellationToken.None);
+
+        using var response = await server.Client.GetAsync("/fault");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(20)));
+    }
+}
