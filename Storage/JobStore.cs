@@ -9,21 +9,18 @@ internal sealed record JobRow(long Id, string Kind, string Payload, int Attempts
 /// </summary>
 internal sealed class JobStore(Database database, TimeProvider time)
 {
-    public async Task<long> EnqueueAsync(string kind, string payload, CancellationToken cancellationToken, int maxAttempts = 5)
-    {
-        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = """
-            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, created_at, updated_at)
-            VALUES ($kind, $payload, 'pending', 0, $max, $now, $now, $now) RETURNING id;
-            """;
-        command.Parameters.AddWithValue("$kind", kind);
-        command.Parameters.AddWithValue("$payload", payload);
-        command.Parameters.AddWithValue("$max", maxAttempts);
-        command.Parameters.AddWithValue("$now", now);
-        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
-    }
+    public Task<long> EnqueueAsync(string kind, string payload, CancellationToken cancellationToken, int maxAttempts = 5) =>
+        InsertAsync(kind, payload, attempts: 0, error: null, maxAttempts, cancellationToken);
+
+    /// <summary>
+    /// Keeps work whose first attempt already failed outside the jobs table (a live segment): the
+    /// attempt is counted, the reason kept, and the job is due after the first back-off.
+    /// </summary>
+    public Task<long> EnqueueFailedAsync(string kind, string payload, string error, CancellationToken cancellationToken, int maxAttempts = 5) =>
+        InsertAsync(kind, payload, attempts: 1, error, maxAttempts, cancellationToken);
+
+    /// <summary>How long a job waits after its <paramref name="attempts"/>th failed attempt: 5 s, 20 s, 80 s, ... at most an hour.</summary>
+    public static TimeSpan Backoff(int attempts) => TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(4, Math.Max(0, attempts - 1))));
 
     /// <summary>Takes the oldest due job of <paramref name="kind"/>, marking it running; null when none is due.</summary>
     public async Task<JobRow?> ClaimAsync(string kind, CancellationToken cancellationToken)
@@ -52,7 +49,7 @@ internal sealed class JobStore(Database database, TimeProvider time)
     public Task FailAsync(JobRow job, string error, CancellationToken cancellationToken) =>
         job.Attempts >= job.MaxAttempts
             ? GiveUpAsync(job.Id, error, cancellationToken)
-            : SetAsync(job.Id, "pending", error, TimeSpan.FromSeconds(Math.Min(3600, 5 * Math.Pow(4, job.Attempts - 1))), cancellationToken);
+            : SetAsync(job.Id, "pending", error, Backoff(job.Attempts), cancellationToken);
 
     /// <summary>Fails a job for good, whatever attempts it has left (its payload cannot be processed).</summary>
     public Task GiveUpAsync(long id, string error, CancellationToken cancellationToken) =>
@@ -87,6 +84,25 @@ internal sealed class JobStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$kind", kind);
         command.Parameters.AddWithValue("$state", state);
         return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private async Task<long> InsertAsync(string kind, string payload, int attempts, string? error, int maxAttempts, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at)
+            VALUES ($kind, $payload, 'pending', $attempts, $max, $next, $error, $now, $now) RETURNING id;
+            """;
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$payload", payload);
+        command.Parameters.AddWithValue("$attempts", attempts);
+        command.Parameters.AddWithValue("$max", maxAttempts);
+        command.Parameters.AddWithValue("$next", (attempts > 0 ? now + Backoff(attempts) : now).ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
 
     private async Task SetAsync(long id, string state, string? error, TimeSpan delay, CancellationToken cancellationToken)

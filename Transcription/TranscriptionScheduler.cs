@@ -78,8 +78,15 @@ internal sealed class TranscriptionScheduler(
     }
 
     public Task EnqueueJobAsync(TranscriptionRequest request) =>
-        jobs.EnqueueAsync(JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), CancellationToken.None);
+        jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None);
 
+    private static string Serialize(TranscriptionRequest request) => JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest);
+
+    /// <summary>
+    /// A worker: one item at a time, live segments before jobs. Failure domain: an item's fault is
+    /// that item's (logged, kept or failed as a job with its reason); the worker itself ends only
+    /// when the server stops, so one bad segment, reply or row never stops transcription.
+    /// </summary>
     private async Task WorkAsync(CancellationToken cancellationToken)
     {
         await using var worker = engine.CreateWorker();
@@ -91,7 +98,19 @@ internal sealed class TranscriptionScheduler(
                 continue;
             }
 
-            if (await jobs.ClaimAsync(JobKind, CancellationToken.None) is { } job)
+            JobRow? job;
+            try
+            {
+                job = await jobs.ClaimAsync(JobKind, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            {
+                // The database is busy or failing: wait a poll interval and ask again.
+                log.Exception(LogLevel.Warn, "transcription", "could not read the transcription jobs; trying again", ex);
+                job = null;
+            }
+
+            if (job is not null)
             {
                 await ProcessJobAsync(worker, job, cancellationToken);
                 continue;
@@ -115,7 +134,7 @@ internal sealed class TranscriptionScheduler(
 
         while (_queue.TryDequeue() is { } left)
         {
-            await EnqueueJobAsync(left);
+            await KeepAsJobAsync(left, failure: null);
             left.Done.TrySetResult();
         }
     }
@@ -127,19 +146,48 @@ internal sealed class TranscriptionScheduler(
         {
             await TranscribeAsync(worker, request, linked.Token);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             // The session or the server gave up on it: the segment is kept as a job, not lost.
-            await EnqueueJobAsync(request);
+            await KeepAsJobAsync(request, failure: null);
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException)
+        catch (Exception ex)
         {
-            log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job", ex);
-            await EnqueueJobAsync(request);
+            log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job and retried", ex);
+            await KeepAsJobAsync(request, ex.Message);
         }
         finally
         {
             request.Done.TrySetResult();
+        }
+    }
+
+    /// <summary>A live segment becomes a job: due now when it was only interrupted, after a back-off (one attempt counted) when it failed.</summary>
+    private async Task KeepAsJobAsync(TranscriptionRequest request, string? failure)
+    {
+        try
+        {
+            _ = failure is null
+                ? await jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None)
+                : await jobs.EnqueueFailedAsync(JobKind, Serialize(request), failure, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            log.Exception(LogLevel.Error, "transcription",
+                $"samples {request.StartSample}-{request.EndSample} of conversation {request.ConversationId} could not be kept as a job", ex);
+        }
+    }
+
+    /// <summary>Records a job's outcome; the database failing here leaves the job running until the next start recovers it.</summary>
+    private async Task SettleAsync(Func<Task> record, long jobId)
+    {
+        try
+        {
+            await record();
+        }
+        catch (Exception ex)
+        {
+            log.Exception(LogLevel.Error, "transcription", $"could not record the outcome of transcription job {jobId}", ex);
         }
     }
 
@@ -157,24 +205,27 @@ internal sealed class TranscriptionScheduler(
 
         if (request is null)
         {
-            await jobs.GiveUpAsync(job.Id, "the job's payload is not a transcription request", CancellationToken.None);
+            await SettleAsync(() => jobs.GiveUpAsync(job.Id, "the job's payload is not a transcription request", CancellationToken.None), job.Id);
             return;
         }
 
         try
         {
             await TranscribeAsync(worker, request, serverToken);
-            await jobs.CompleteAsync(job.Id, CancellationToken.None);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (serverToken.IsCancellationRequested)
         {
-            await jobs.ReleaseAsync(job.Id, CancellationToken.None);
+            await SettleAsync(() => jobs.ReleaseAsync(job.Id, CancellationToken.None), job.Id);
+            return;
         }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
-            await jobs.FailAsync(job, ex.Message, CancellationToken.None);
+            await SettleAsync(() => jobs.FailAsync(job, ex.Message, CancellationToken.None), job.Id);
+            return;
         }
+
+        await SettleAsync(() => jobs.CompleteAsync(job.Id, CancellationToken.None), job.Id);
     }
 
     /// <summary>

@@ -124,8 +124,21 @@ internal sealed class WyomingTranscriber : ITranscriber
         }
     }
 
+    /// <summary>Reads events until a transcript; a reply that is not a Wyoming event is <see cref="InvalidDataException"/>.</summary>
+    private async Task<string> ReadTranscriptAsync(NetworkStream stream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ReadEventsAsync(stream, cancellationToken);
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            throw new InvalidDataException($"the Wyoming server {Model} sent a reply that is not a Wyoming event ({ex.Message.Split('.')[0]})", ex);
+        }
+    }
+
     /// <summary>Reads events until a transcript; its text may be inline or in the <c>data_length</c> block.</summary>
-    private static async Task<string> ReadTranscriptAsync(NetworkStream stream, CancellationToken cancellationToken)
+    private static async Task<string> ReadEventsAsync(NetworkStream stream, CancellationToken cancellationToken)
     {
         var reader = new WyomingStreamReader(stream);
         while (true)

@@ -14,6 +14,7 @@ internal sealed class FakeAsr : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly Reply _reply;
+    private readonly int _garbageFirst;
     private readonly List<List<string>> _connections = [];
     private readonly List<Task> _handlers = [];
     private readonly TaskCompletionSource<bool> _firstClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -22,9 +23,10 @@ internal sealed class FakeAsr : IAsyncDisposable
     private int _open;
     private int _requests;
 
-    private FakeAsr(Reply reply)
+    private FakeAsr(Reply reply, int garbageFirst)
     {
         _reply = reply;
+        _garbageFirst = garbageFirst;
     }
 
     public enum Reply
@@ -47,9 +49,10 @@ internal sealed class FakeAsr : IAsyncDisposable
     /// <summary>Requests that reached audio-stop (whole segments received).</summary>
     public int Requests => Volatile.Read(ref _requests);
 
-    public static FakeAsr Start(Reply reply)
+    /// <summary>Starts the server; the first <paramref name="garbageFirst"/> requests are answered with a line that is not JSON.</summary>
+    public static FakeAsr Start(Reply reply, int garbageFirst = 0)
     {
-        var server = new FakeAsr(reply);
+        var server = new FakeAsr(reply, garbageFirst);
         server._listener.Start();
         server._loop = server.AcceptAsync();
         return server;
@@ -146,8 +149,11 @@ internal sealed class FakeAsr : IAsyncDisposable
 
             if (type == "audio-stop")
             {
-                Interlocked.Increment(ref _requests);
-                if (_reply != Reply.Never)
+                if (Interlocked.Increment(ref _requests) <= _garbageFirst)
+                {
+                    await stream.WriteAsync("this is not json\n"u8.ToArray(), _stop.Token);
+                }
+                else if (_reply != Reply.Never)
                 {
                     var text = $"heard {audio} bytes in {chunks} chunks";
                     var response = _reply == Reply.Inline

@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using System.Globalization;
 using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
@@ -41,6 +42,35 @@ public sealed class TranscriptionLifecycleTests
         using var health = System.Text.Json.JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
         Assert.Equal("ok", health.RootElement.GetProperty("components").GetProperty("transcription").GetProperty("status").GetString());
         Assert.Equal(0, asr.Open); // every request's connection was closed when it ended
+    }
+
+    [Fact]
+    public async Task Asr_AnswersGarbageOnce_DeviceKeepsItsConnectionServerServesAndTheSegmentIsRetried()
+    {
+        await using var asr = FakeAsr.Start(FakeAsr.Reply.Inline, garbageFirst: 1);
+        await using var server = await TestServer.StartAsync(configure: o => o with { Offline = false, Asr = asr.Address });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var expected = EnergyVad.Detect(samples);
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples[..(int)expected[1].StartSample], AudioFormat.Speech);
+            await WaitUntilAsync(() => asr.Requests >= 1, "the first segment to reach the ASR server");
+            await device.SendPcmAsync(samples[(int)expected[1].StartSample..], AudioFormat.Speech);
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await device.CloseAsync();
+            Assert.Equal(WebSocketCloseStatus.NormalClosure, device.Socket.CloseStatus);
+        }
+
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
+        Assert.All(rows, r => Assert.StartsWith("heard ", r.Text, StringComparison.Ordinal));
+        Assert.Equal(expected.Select(s => s.StartSample / 16000.0), rows.OrderBy(r => r.Start).Select(r => r.Start));
+        Assert.False(server.Server.Faulted.IsCancellationRequested);
+        using var health = await server.Client.GetAsync("/health");
+        Assert.Equal(System.Net.HttpStatusCode.OK, health.StatusCode);
     }
 
     [Fact]

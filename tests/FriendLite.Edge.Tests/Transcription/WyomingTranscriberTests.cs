@@ -50,6 +50,19 @@ public sealed class WyomingTranscriberTests
     }
 
     [Fact]
+    public async Task ReplyThatIsNotJson_IsAnIoErrorSayingSo_AndTheNextRequestSucceeds()
+    {
+        await using var server = FakeAsr.Start(FakeAsr.Reply.Inline, garbageFirst: 1);
+        var engine = Engine(server.Port);
+
+        var thrown = await Assert.ThrowsAsync<IOException>(() => engine.TranscribeAsync(new float[1600], CancellationToken.None));
+        var segments = await engine.TranscribeAsync(new float[1600], CancellationToken.None);
+
+        Assert.Contains("not a Wyoming event", thrown.Message, StringComparison.Ordinal);
+        Assert.Equal("heard 3200 bytes in 1 chunks", Assert.Single(segments).Text);
+    }
+
+    [Fact]
     public async Task ServerDown_ThreeFailuresOpenTheBreakerAndTheNextCallFailsAtOnce()
     {
         var port = TestServer.FreePort(); // nothing listens there
