@@ -31,7 +31,8 @@ internal sealed class JobStore(Database database, TimeProvider time)
         // One statement, so two workers can never claim the same row.
         command.CommandText = """
             UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = $now
-            WHERE id = (SELECT id FROM jobs WHERE kind = $kind AND state = 'pending' AND next_run_at <= $now ORDER BY next_run_at, id LIMIT 1)
+            WHERE id = (SELECT id FROM jobs WHERE kind = $kind AND state = 'pending' AND next_run_at <= $now AND attempts < max_attempts
+                        ORDER BY next_run_at, id LIMIT 1)
             RETURNING id, kind, payload, attempts, max_attempts;
             """;
         command.Parameters.AddWithValue("$kind", kind);
@@ -66,14 +67,25 @@ internal sealed class JobStore(Database database, TimeProvider time)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>At start: jobs left running by a process that died are pending again. Returns how many.</summary>
+    /// <summary>
+    /// At start: jobs left running by a process that died are pending again, their attempt counted.
+    /// One that was running on its last attempt is failed instead: a job that kills the process
+    /// every time it runs must not become a crash loop. Returns how many are pending again.
+    /// </summary>
     public async Task<int> RecoverAsync(CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = "UPDATE jobs SET state = 'pending', updated_at = $now WHERE state = 'running';";
+        command.CommandText = """
+            UPDATE jobs SET state = 'failed', updated_at = $now,
+                last_error = 'the server stopped or crashed during each of its ' || attempts || ' attempts' || coalesce(' (last error: ' || last_error || ')', '')
+            WHERE state = 'running' AND attempts >= max_attempts;
+            UPDATE jobs SET state = 'pending', updated_at = $now WHERE state = 'running';
+            """;
         command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
-        return await command.ExecuteNonQueryAsync(cancellationToken);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        command.CommandText = "SELECT changes();";
+        return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public async Task<int> CountAsync(string kind, string state, CancellationToken cancellationToken)

@@ -62,6 +62,35 @@ public sealed class JobStoreTests
     }
 
     [Fact]
+    public async Task PoisonJob_InterruptedByACrashOnEveryAttempt_IsFailedNotRetriedForever()
+    {
+        using var dir = new TempDirectory();
+        var database = Database.Open(dir.Path);
+        var jobs = new JobStore(database, TimeProvider.System);
+        var id = await jobs.EnqueueAsync("transcribe", "{}", default, maxAttempts: 3);
+
+        // Each attempt kills the process (kill -9 mid-job); each start recovers the running job.
+        var claims = 0;
+        for (var start = 0; start < 6; start++)
+        {
+            await new JobStore(database, TimeProvider.System).RecoverAsync(default);
+            if (await jobs.ClaimAsync("transcribe", default) is { } claimed)
+            {
+                Assert.Equal(id, claimed.Id);
+                claims++;
+            }
+        }
+
+        Assert.Equal(3, claims);
+        Assert.Equal(1, await jobs.CountAsync("transcribe", "failed", default));
+        await using var connection = await database.OpenConnectionAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT last_error FROM jobs WHERE id = $id;";
+        command.Parameters.AddWithValue("$id", id);
+        Assert.Contains("3 attempts", (string)(await command.ExecuteScalarAsync())!, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Transcripts_AreListedInTimeOrder()
     {
         using var dir = new TempDirectory();
