@@ -1,5 +1,4 @@
 using System.Net.WebSockets;
-using System.Globalization;
 using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
@@ -192,61 +191,5 @@ public sealed class TranscriptionLifecycleTests
         await WaitForAsync(async () => await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", default) == 0 ? "none" : null, "no pending job");
         Assert.Equal(devices * 3, engine.Transcribed);
         Assert.Equal(1, engine.MostAtOnce); // one worker: the CPU is not oversubscribed
-    }
-
-    /// <summary>An engine that takes a fixed time per segment (cancellable), like a CPU that is too slow.</summary>
-    private sealed class SlowEngine(TimeSpan perSegment) : ITranscriptionEngine
-    {
-        public TimeSpan PerSegment => perSegment;
-
-        private int _transcribed;
-        private int _running;
-        private int _mostAtOnce;
-
-        public int Transcribed => Volatile.Read(ref _transcribed);
-
-        public int MostAtOnce => Volatile.Read(ref _mostAtOnce);
-
-        public int Workers => 1;
-
-        public string Status => "ok: slow test engine";
-
-        public ITranscriber CreateWorker() => new Worker(this);
-
-        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-        private sealed class Worker(SlowEngine engine) : ITranscriber
-        {
-            public string Engine => "slow";
-
-            public string Model => "test";
-
-            public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
-            {
-                var now = Interlocked.Increment(ref engine._running);
-                InterlockedMax(ref engine._mostAtOnce, now);
-                try
-                {
-                    await Task.Delay(engine.PerSegment, cancellationToken);
-                }
-                finally
-                {
-                    Interlocked.Decrement(ref engine._running);
-                }
-
-                Interlocked.Increment(ref engine._transcribed);
-                return [new TranscriptSegment(0, samples.Length / 16000.0, string.Create(CultureInfo.InvariantCulture, $"slow engine heard {samples.Length} samples"))];
-            }
-
-            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
-
-            private static void InterlockedMax(ref int target, int value)
-            {
-                int seen;
-                while ((seen = Volatile.Read(ref target)) < value && Interlocked.CompareExchange(ref target, value, seen) != seen)
-                {
-                }
-            }
-        }
     }
 }
