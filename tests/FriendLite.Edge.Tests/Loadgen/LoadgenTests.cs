@@ -178,12 +178,25 @@ public sealed class LoadgenTests
     public async Task ServerCloseMidStream_IsCountedWithCodeAndReason_AndTheClientReconnects()
     {
         using var dir = new TempDirectory();
-        var wav = WriteWav(dir, Sine(0.4));
+        var wav = WriteWav(dir, Sine(20));
         await using var server = FakeDeviceServer.Start(closeAfterFrames: n => n == 1 ? new FakeClose(5, WebSocketCloseStatus.PolicyViolation, "quota") : null);
+        using var stop = new CancellationTokenSource();
 
-        // Paced, so the server's close arrives while the client is still streaming (unpaced, it may cross the client's own close).
-        var run = await RunAsync(["--url", server.Url("/ws_omi"), "--audio", wav, "--speed", "1", "--json"]);
+        // The server's close must come while the client still streams, or it crosses the client's own close (then
+        // rightly "close answered with"). The fake server shares this process's thread pool and can read the fifth
+        // frame late under a parallel run, so the paced audio lasts longer than any wait here; the run is stopped
+        // once the second session streams.
+        var running = RunAsync(["--url", server.Url("/ws_omi"), "--audio", wav, "--speed", "1", "--json"], stop.Token);
+        try
+        {
+            await server.WaitUntilAsync(s => s.Connections.Count == 2 && s.Connections[1].FrameCount >= 3, "the client to reconnect and stream");
+        }
+        finally
+        {
+            await stop.CancelAsync();
+        }
 
+        var run = await running;
         run.AssertExitCode(1);
         Assert.Equal(new Dictionary<string, long> { ["closed by server: 1008 (PolicyViolation) quota"] = 1 }, run.ErrorCounts);
         Assert.Equal(2, run.Number("sessions_opened"));
