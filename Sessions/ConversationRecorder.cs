@@ -17,7 +17,7 @@ namespace FriendLite.Edge.Sessions;
 /// It drains its channel to the end whatever happens to the socket: accepted audio is never lost.
 /// Speech is found by a VAD per conversation; each speech segment goes to the server's
 /// transcription scheduler (or, when it is full, straight to a durable job) through its
-/// <see cref="SegmentSubmitter"/>. Owns the decoders, the VAD, the open WAV file and the submitter;
+/// <see cref="SegmentSubmitter"/>. Owns its <see cref="PayloadDecoder"/>, the VAD, the open WAV file and the submitter;
 /// all are released in <see cref="RunAsync"/>'s finally.
 /// </summary>
 internal sealed class ConversationRecorder(
@@ -32,6 +32,7 @@ internal sealed class ConversationRecorder(
 {
     private readonly List<SpeechSegment> _segments = [];
     private readonly SegmentSubmitter _transcription = new(entry, settings, scheduler, log);
+    private readonly PayloadDecoder _decoder = new(protocol, entry.ClientId, log);
 
     /// <summary>
     /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
@@ -40,17 +41,14 @@ internal sealed class ConversationRecorder(
     /// </summary>
     private ISpeechDetector? _awaitingSpeech;
     private SampleRing? _preRoll;
-    private OpusPacketDecoder? _opus;
-    private PcmConverter? _pcm;
     private OpenConversation? _current;
     private long _lastSpeech = Stopwatch.GetTimestamp();
-    private int _corruptRun;
 
     public string? CurrentConversationId => _current?.Id;
 
-    public long PacketsDecoded { get; private set; }
+    public long PacketsDecoded => _decoder.PacketsDecoded;
 
-    public long CorruptPackets { get; private set; }
+    public long CorruptPackets => _decoder.CorruptPackets;
 
     public long ConversationsClosed { get; private set; }
 
@@ -84,10 +82,7 @@ internal sealed class ConversationRecorder(
     public void Dispose()
     {
         _transcription.Dispose();
-        _opus?.Dispose();
-        _opus = null;
-        _pcm?.Dispose();
-        _pcm = null;
+        _decoder.Dispose();
     }
 
     private async Task HandleAsync(SessionMessage message)
@@ -100,12 +95,7 @@ internal sealed class ConversationRecorder(
             case AudioStartMessage start:
                 _awaitingSpeech = null; // the device starts a stream on purpose: its first audio opens a conversation
                 _preRoll = null;
-                if (start.Format is not null && _pcm?.Format != start.Format)
-                {
-                    _pcm?.Dispose();
-                    _pcm = new PcmConverter(start.Format);
-                }
-
+                _decoder.UseFormat(start.Format);
                 break;
             case AudioStopMessage:
                 await CloseConversationAsync("audio-stop");
@@ -126,7 +116,7 @@ internal sealed class ConversationRecorder(
         if (_current is null)
         {
             // The first audio of a conversation: keep a copy while the conversation is created.
-            var first = Decode(packet).ToArray();
+            var first = _decoder.Decode(packet).ToArray();
             await CloseIfCorruptRunAsync();
             if (_awaitingSpeech is { } idle)
             {
@@ -156,7 +146,7 @@ internal sealed class ConversationRecorder(
             return;
         }
 
-        Append(_current, Decode(packet));
+        Append(_current, _decoder.Decode(packet));
         await SubmitSegmentsAsync(_current);
         await CloseIfCorruptRunAsync();
     }
@@ -190,44 +180,12 @@ internal sealed class ConversationRecorder(
         _segments.Clear();
     }
 
-    /// <summary>Decodes a payload; a corrupt Opus packet is counted and skipped (an empty result).</summary>
-    private ReadOnlySpan<short> Decode(AudioPacketMessage packet)
-    {
-        if (protocol == DeviceProtocol.Pcm)
-        {
-            if (packet.Format is not null && _pcm?.Format != packet.Format)
-            {
-                _pcm?.Dispose();
-                _pcm = new PcmConverter(packet.Format);
-            }
-
-            PacketsDecoded++;
-            return _pcm!.Convert(packet.Payload);
-        }
-
-        _opus ??= new OpusPacketDecoder();
-        try
-        {
-            var samples = _opus.Decode(packet.Payload);
-            _corruptRun = 0;
-            PacketsDecoded++;
-            return samples;
-        }
-        catch (InvalidDataException ex)
-        {
-            CorruptPackets++;
-            _corruptRun++;
-            log.Debug("session", "skipped a corrupt Opus packet", ("client", entry.ClientId), ("reason", ex.Message), ("run", _corruptRun));
-            return [];
-        }
-    }
-
     private async Task CloseIfCorruptRunAsync()
     {
-        if (_corruptRun == settings.CorruptPacketRunLimit)
+        if (_decoder.CorruptRun == settings.CorruptPacketRunLimit)
         {
-            log.Info("session", "closing: too many corrupt Opus packets in a row", ("client", entry.ClientId), ("count", _corruptRun));
-            await closeSession(WebSocketCloseStatus.InvalidPayloadData, $"{_corruptRun} corrupt Opus packets in a row");
+            log.Info("session", "closing: too many corrupt Opus packets in a row", ("client", entry.ClientId), ("count", _decoder.CorruptRun));
+            await closeSession(WebSocketCloseStatus.InvalidPayloadData, $"{_decoder.CorruptRun} corrupt Opus packets in a row");
         }
     }
 
