@@ -231,10 +231,20 @@ public sealed class LoadgenTests
         using var dir = new TempDirectory();
         var wav = WriteWav(dir, Sine(1.0));
         await using var server = FakeDeviceServer.Start();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var cancel = new CancellationTokenSource();
 
-        var run = await RunAsync(["--url", server.Url("/ws_omi"), "--audio", wav, "--duration", "1m", "--clients", "2", "--json"], cancel.Token);
+        // Cancelled once both clients stream (a fixed delay could fire before a loaded machine had connected them).
+        var running = RunAsync(["--url", server.Url("/ws_omi"), "--audio", wav, "--duration", "1m", "--clients", "2", "--json"], cancel.Token);
+        try
+        {
+            await server.WaitUntilAsync(s => s.Connections.Count == 2 && s.Connections.All(c => c.FrameCount >= 3), "both clients to stream");
+        }
+        finally
+        {
+            await cancel.CancelAsync();
+        }
 
+        var run = await running;
         run.AssertExitCode(0);
         Assert.True(run.Elapsed < TimeSpan.FromSeconds(20), $"took {run.Elapsed}");
         Assert.Equal("signal", run.Summary.GetProperty("stopped_by").GetString());
