@@ -226,23 +226,49 @@ internal sealed class ConversationRecorder(
         {
             conversation.Vad.Flush(_segments);
             await SubmitSegmentsAsync(conversation);
-            conversation.Writer.Dispose();
         }
         catch (IOException ex)
         {
-            // The audio up to the last header refresh is readable; startup repair recovers the rest.
-            state = "failed";
-            log.Exception(LogLevel.Error, "session", "could not finish a conversation's WAV", ex);
+            // The WAV could not be flushed for the workers (disk full): its last speech is not handed over.
+            _segments.Clear();
+            log.Exception(LogLevel.Error, "session", $"could not hand the last speech of conversation {conversation.Id} to transcription", ex);
         }
         finally
         {
-            await store.CloseAsync(conversation.Id, DateTimeOffset.UtcNow, conversation.Writer.SampleCount, state, CancellationToken.None);
+            // Whatever failed above, the WAV is finished and its handle released.
+            state = FinishWav(conversation.Writer) ? state : "failed";
+        }
+
+        try
+        {
+            await Transient.RetryAsync(() => store.CloseAsync(conversation.Id, DateTimeOffset.UtcNow, conversation.Writer.SampleCount, state, CancellationToken.None));
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            // The row stays open, which is what the next start's recovery looks for: it closes it from the finished WAV.
+            log.Exception(LogLevel.Error, "session", $"could not record conversation {conversation.Id} as {state}; the next start closes it from its audio", ex);
+            return conversation.Id;
         }
 
         ConversationsClosed++;
         log.Info("session", "conversation closed", ("client", entry.ClientId), ("conversation", conversation.Id), ("reason", reason),
             ("seconds", Math.Round(conversation.Writer.Duration.TotalSeconds, 2)));
         return conversation.Id;
+    }
+
+    /// <summary>Writes the final header and closes the file; false when that failed (the audio up to the last refresh is readable, and start-up repair recovers the rest).</summary>
+    private bool FinishWav(WavWriter writer)
+    {
+        try
+        {
+            writer.Dispose();
+            return true;
+        }
+        catch (IOException ex)
+        {
+            log.Exception(LogLevel.Error, "session", "could not finish a conversation's WAV", ex);
+            return false;
+        }
     }
 
     private sealed record OpenConversation(string Id, WavWriter Writer, ISpeechDetector Vad, long Opened);

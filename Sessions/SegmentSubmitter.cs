@@ -46,7 +46,7 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
             }
             else
             {
-                await scheduler.EnqueueJobAsync(request); // the queue is full: the backlog is durable
+                await scheduler.KeepAsJobAsync(request); // the queue is full: the backlog is durable
             }
         }
     }

@@ -70,15 +70,12 @@ internal sealed class TranscriptionScheduler(
         var withdrawn = _queue.Withdraw(session);
         foreach (var request in withdrawn)
         {
-            await EnqueueJobAsync(request);
+            await KeepAsJobAsync(request);
             request.Done.TrySetResult();
         }
 
         return withdrawn.Count;
     }
-
-    public Task EnqueueJobAsync(TranscriptionRequest request) =>
-        jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None);
 
     private static string Serialize(TranscriptionRequest request) => JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest);
 
@@ -134,7 +131,7 @@ internal sealed class TranscriptionScheduler(
 
         while (_queue.TryDequeue() is { } left)
         {
-            await KeepAsJobAsync(left, failure: null);
+            await KeepAsJobAsync(left);
             left.Done.TrySetResult();
         }
     }
@@ -149,7 +146,7 @@ internal sealed class TranscriptionScheduler(
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
             // The session or the server gave up on it: the segment is kept as a job, not lost.
-            await KeepAsJobAsync(request, failure: null);
+            await KeepAsJobAsync(request);
         }
         catch (Exception ex)
         {
@@ -162,14 +159,18 @@ internal sealed class TranscriptionScheduler(
         }
     }
 
-    /// <summary>A live segment becomes a job: due now when it was only interrupted, after a back-off (one attempt counted) when it failed.</summary>
-    private async Task KeepAsJobAsync(TranscriptionRequest request, string? failure)
+    /// <summary>
+    /// A segment becomes a durable job: due now when it was only waiting or interrupted, after a
+    /// back-off (one attempt counted) when it failed. Never throws: transient storage errors are
+    /// retried, and a segment that still cannot be stored is logged with its place in the WAV.
+    /// </summary>
+    public async Task KeepAsJobAsync(TranscriptionRequest request, string? failure = null)
     {
         try
         {
-            _ = failure is null
-                ? await jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None)
-                : await jobs.EnqueueFailedAsync(JobKind, Serialize(request), failure, CancellationToken.None);
+            _ = await Transient.RetryAsync(() => failure is null
+                ? jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None)
+                : jobs.EnqueueFailedAsync(JobKind, Serialize(request), failure, CancellationToken.None));
         }
         catch (Exception ex)
         {
