@@ -18,10 +18,15 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
     private readonly List<TranscriptionRequest> _submitted = [];
     /// <summary>Cancels this session's segments in transcription: at the end of the drain, or with the session.</summary>
     private CancellationTokenSource? _transcription;
+    private CancellationToken _session;
 
     public long SegmentsSubmitted { get; private set; }
 
-    public void Start(CancellationToken sessionToken) => _transcription = CancellationTokenSource.CreateLinkedTokenSource(sessionToken);
+    public void Start(CancellationToken sessionToken)
+    {
+        _session = sessionToken;
+        _transcription = CancellationTokenSource.CreateLinkedTokenSource(sessionToken);
+    }
 
     /// <summary>Sends finished speech segments to transcription; the WAV is flushed first so the workers can read them.</summary>
     public async Task SubmitAsync(string conversationId, WavWriter writer, List<SpeechSegment> segments)
@@ -54,7 +59,9 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
     /// <summary>
     /// The session is ending: give its segments in transcription up to the drain timeout (the last
     /// words of a disconnect are still transcribed), then leave what has not started as jobs and
-    /// cancel what has. Each cancelled segment is awaited until its engine has really stopped (for
+    /// cancel what has. A session cancelled by shutdown (or a fault) does not wait at all: its queued
+    /// segments may sit behind a long job that only the server's own stop will cancel, so they are
+    /// jobs at once. Each cancelled segment is awaited until its engine has really stopped (for
     /// Whisper: until the processor's DisposeAsync has returned, up to ~1.5 s after the cancel), so
     /// nothing this session started is still running when it ends (SCENARIOS rows 6 and 23).
     /// </summary>
@@ -68,15 +75,16 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
         var all = Task.WhenAll(_submitted.Select(r => r.Done.Task));
         try
         {
-            await all.WaitAsync(settings.DrainTimeout);
+            await all.WaitAsync(settings.DrainTimeout, _session);
         }
-        catch (TimeoutException)
+        catch (Exception ex) when (ex is TimeoutException || (ex is OperationCanceledException && _session.IsCancellationRequested))
         {
             var left = await scheduler.WithdrawToJobsAsync(entry.ClientId);
             await _transcription!.CancelAsync();
             var clock = Stopwatch.StartNew();
             await all; // every request completes: done, kept as a job when cancelled, or failed into a job
-            log.Info("session", "transcription drain timed out; the rest is kept as jobs", ("client", entry.ClientId), ("jobs", left),
+            log.Info("session", ex is TimeoutException ? "transcription drain timed out; the rest is kept as jobs" : "session cancelled; its transcription is kept as jobs",
+                ("client", entry.ClientId), ("jobs", left),
                 ("cancelled_join_ms", (long)clock.Elapsed.TotalMilliseconds));
         }
 

@@ -1,0 +1,64 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
+using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Wyoming;
+
+namespace FriendLite.Edge.Tests.Server;
+
+/// <summary>Stopping with a transcription backlog: in time, and nothing queued is lost.</summary>
+public sealed class ShutdownTests
+{
+    [Fact]
+    public async Task Stop_WhileTheWorkerRunsABacklogJobAndADeviceHasQueuedSegments_FinishesInTimeAndKeepsEveryThingAsJobs()
+    {
+        using var dir = new TempDirectory();
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var server = await TestServer.StartAsync(shutdownTimeout: TimeSpan.FromSeconds(5), dataDirectory: dir, configure: o => o with
+        {
+            Engine = () => new SlowEngine(TimeSpan.FromSeconds(20)),
+            DrainTimeout = TimeSpan.FromSeconds(30), // longer than the shutdown deadline, as by default
+        });
+        server.KeepDataDirectory = true;
+        DeviceClient? device = null;
+        Stopwatch clock;
+        bool clean;
+        try
+        {
+            // A backlog job from an earlier run keeps the one worker busy (20 s) ...
+            var backlog = Path.Combine(dir.Path, "backlog.wav");
+            WavFile.Write(backlog, samples);
+            var request = new TranscriptionRequest("earlier", backlog, 0, 16000, "speaker_x");
+            var jobs = new JobStore(server.Server.Database, TimeProvider.System);
+            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            await DeviceSupport.WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "the worker to take the backlog job");
+
+            // ... so a device's three segments wait in the live queue when the stop comes.
+            var (_, token) = await server.CreateUserAsync("ann@example.com");
+            device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples, AudioFormat.Speech);
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await DeviceSupport.WaitUntilAsync(() => server.Server.Scheduler!.Queued == 3, "three queued segments");
+            clock = Stopwatch.StartNew();
+            clean = await server.Server.StopAsync();
+            clock.Stop();
+        }
+        finally
+        {
+            if (device is not null)
+            {
+                await device.DisposeAsync();
+            }
+
+            await server.DisposeAsync();
+        }
+
+        Assert.True(clean, $"the stop finished within its 5 s deadline (took {clock.Elapsed})");
+        // The backlog job and the three segments are pending jobs for the next start.
+        var pending = await new JobStore(Database.Open(dir.Path), TimeProvider.System).CountAsync(TranscriptionScheduler.JobKind, "pending", default);
+        Assert.Equal(4, pending);
+    }
+}
