@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
+using FriendLite.Edge.Jobs;
 using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Transcription;
@@ -12,6 +13,7 @@ var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable serv
     LoadgenCommand.Create(Console.Out, Console.Error),
     TranscribeCommand.Create(Console.Out, Console.Error),
     ModelCommand.Create(Console.Out, Console.Error),
+    JobsCommand.Create(Console.Out, Console.Error),
 };
 foreach (var command in UserCommands.Create(Console.Out, Console.Error))
 {

@@ -64,6 +64,17 @@ internal sealed record ConversationResponse(
 
 internal sealed record ConversationsResponse(IReadOnlyDictionary<string, List<ConversationResponse>> Conversations);
 
+/// <summary>A durable job as <c>GET /api/jobs</c> shows it.</summary>
+internal sealed record JobResponse(
+    long Id, string Kind, string State, int Attempts, int MaxAttempts, string? LastError, string? ConversationId,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset NextRunAt)
+{
+    public static JobResponse From(JobInfo job) =>
+        new(job.Id, job.Kind, job.State, job.Attempts, job.MaxAttempts, job.LastError, job.ConversationId, job.CreatedAt, job.UpdatedAt, job.NextRunAt);
+}
+
+internal sealed record JobsResponse(IReadOnlyList<JobResponse> Jobs);
+
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
 
@@ -83,4 +94,6 @@ internal sealed record CreateUserRequest(string? Email, string? Password, string
 [JsonSerializable(typeof(DebugSessionsResponse))]
 [JsonSerializable(typeof(ConversationResponse))]
 [JsonSerializable(typeof(ConversationsResponse))]
+[JsonSerializable(typeof(JobResponse))]
+[JsonSerializable(typeof(JobsResponse))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

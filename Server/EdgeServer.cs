@@ -55,7 +55,8 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, log)
             .MapDiagnostics(this)
-            .MapConversations(conversations, new TranscriptStore(database));
+            .MapConversations(conversations, new TranscriptStore(database))
+            .MapJobs(new JobStore(database, TimeProvider.System), log);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);

@@ -101,6 +101,25 @@ internal static class Migrations
             );
             CREATE INDEX jobs_due ON jobs (state, next_run_at);
             """),
+        new(2, "jobs can be cancelled by an administrator", """
+            CREATE TABLE jobs_v2 (
+                id           INTEGER PRIMARY KEY,
+                kind         TEXT NOT NULL,
+                payload      TEXT NOT NULL,
+                state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                attempts     INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL DEFAULT 5,
+                next_run_at  INTEGER NOT NULL,
+                last_error   TEXT,
+                created_at   INTEGER NOT NULL,
+                updated_at   INTEGER NOT NULL
+            );
+            INSERT INTO jobs_v2 (id, kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at)
+                SELECT id, kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at FROM jobs;
+            DROP TABLE jobs;
+            ALTER TABLE jobs_v2 RENAME TO jobs;
+            CREATE INDEX jobs_due ON jobs (state, next_run_at);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

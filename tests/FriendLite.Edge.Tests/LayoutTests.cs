@@ -24,6 +24,7 @@ public sealed partial class LayoutTests
         ["Concurrency"] = ["Diagnostics"],
         ["Diagnostics"] = [],
         ["Loadgen"] = ["Audio", "Wyoming", "Cli", "Concurrency", "Diagnostics"],
+        ["Jobs"] = ["Storage", "Cli", "Diagnostics"],
     };
 
     private static readonly string s_root = FindRoot();

@@ -91,6 +91,52 @@ public sealed class JobStoreTests
     }
 
     [Fact]
+    public async Task Open_AVersion1Database_KeepsItsJobsAndAllowsCancelling()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, Database.FileName);
+        using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL);"
+                + Migrations.All[0].Sql
+                + "INSERT INTO schema_migrations VALUES (1, 'initial schema', 0);"
+                + "INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at) VALUES ('transcribe', '{\"conversation_id\":\"c1\"}', 'failed', 5, 5, 0, 'disk full', 0, 0);";
+            command.ExecuteNonQuery();
+        }
+
+        var jobs = new JobStore(Database.Open(dir.Path), TimeProvider.System);
+        var kept = Assert.Single(await jobs.ListAsync(null, null, 10, default));
+        var cancelled = await jobs.CancelAsync(kept.Id, default);
+
+        Assert.Equal(("transcribe", "failed", 5, "disk full", "c1"), (kept.Kind, kept.State, kept.Attempts, kept.LastError, kept.ConversationId));
+        Assert.Equal(JobChange.Done, cancelled);
+        Assert.Equal("cancelled", (await jobs.FindAsync(kept.Id, default))!.State);
+    }
+
+    [Fact]
+    public async Task RetryAndCancel_ChangeOnlyJobsInTheRightState()
+    {
+        using var dir = new TempDirectory();
+        var jobs = new JobStore(Database.Open(dir.Path), TimeProvider.System);
+        var failed = await jobs.EnqueueAsync("transcribe", "{}", default, maxAttempts: 1);
+        await jobs.FailAsync((await jobs.ClaimAsync("transcribe", default))!, "bad audio", default);
+        var running = await jobs.EnqueueAsync("transcribe", "{}", default);
+        await jobs.ClaimAsync("transcribe", default);
+        var pending = await jobs.EnqueueAsync("transcribe", "{}", default);
+
+        Assert.Equal(JobChange.Done, await jobs.RetryAsync(failed, default));
+        Assert.Equal(("pending", 0), ((await jobs.FindAsync(failed, default))!.State, (await jobs.FindAsync(failed, default))!.Attempts));
+        Assert.Equal(JobChange.Running, await jobs.CancelAsync(running, default));
+        Assert.Equal(JobChange.Done, await jobs.CancelAsync(pending, default));
+        Assert.Equal(JobChange.Finished, await jobs.CancelAsync(pending, default));
+        Assert.Equal(JobChange.NotFound, await jobs.RetryAsync(999, default));
+        Assert.Equal([pending, running, failed], (await jobs.ListAsync(null, "transcribe", 10, default)).Select(j => j.Id));
+        Assert.Equal([pending], (await jobs.ListAsync("cancelled", null, 10, default)).Select(j => j.Id));
+    }
+
+    [Fact]
     public async Task Transcripts_AreListedInTimeOrder()
     {
         using var dir = new TempDirectory();

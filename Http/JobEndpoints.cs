@@ -1,0 +1,65 @@
+using System.Globalization;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
+
+namespace FriendLite.Edge.Http;
+
+/// <summary>
+/// The durable jobs an administrator sees and acts on: <c>GET /api/jobs</c> (state, kind, attempts,
+/// last error, conversation; <c>?state=</c>, <c>?kind=</c>, <c>?limit=</c>), and
+/// <c>POST /api/jobs/{id}/retry</c> and <c>/cancel</c>. Admins only.
+/// </summary>
+internal static class JobEndpoints
+{
+    private static readonly string[] s_states = ["pending", "running", "done", "failed", "cancelled"];
+
+    public static Router MapJobs(this Router router, JobStore jobs, Log log)
+    {
+        router.MapGet("/api/jobs", c => ListAsync(c, jobs), Access.Admin);
+        router.MapPost("/api/jobs/{id}/retry", c => ChangeAsync(c, jobs, log, retry: true), Access.Admin);
+        router.MapPost("/api/jobs/{id}/cancel", c => ChangeAsync(c, jobs, log, retry: false), Access.Admin);
+        return router;
+    }
+
+    private static async Task ListAsync(RequestContext context, JobStore jobs)
+    {
+        var query = context.Request.QueryString;
+        var state = query["state"];
+        if (state is not null && !s_states.Contains(state))
+        {
+            throw new HttpError(400, $"state must be one of {string.Join(", ", s_states)}.");
+        }
+
+        var limit = 100;
+        if (query["limit"] is { } text && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+        {
+            throw new HttpError(400, "limit must be a whole number from 1 to 1000.");
+        }
+
+        var rows = await jobs.ListAsync(state, query["kind"], limit, context.CancellationToken);
+        await context.WriteJsonAsync(200, new JobsResponse([.. rows.Select(JobResponse.From)]), HttpJsonContext.Default.JobsResponse);
+    }
+
+    private static async Task ChangeAsync(RequestContext context, JobStore jobs, Log log, bool retry)
+    {
+        if (!long.TryParse(context.Route("id"), NumberStyles.None, CultureInfo.InvariantCulture, out var id))
+        {
+            throw new HttpError(404, "No such job.");
+        }
+
+        var change = retry ? await jobs.RetryAsync(id, context.CancellationToken) : await jobs.CancelAsync(id, context.CancellationToken);
+        var job = await jobs.FindAsync(id, context.CancellationToken);
+        switch (change)
+        {
+            case JobChange.NotFound:
+                throw new HttpError(404, $"No job has the id {id}.");
+            case JobChange.Running:
+                throw new HttpError(409, $"Job {id} is running; {(retry ? "retry" : "cancel")} it once it has stopped.");
+            case JobChange.Finished:
+                throw new HttpError(409, $"Job {id} is {job?.State}; only {(retry ? "pending, failed or cancelled" : "pending or failed")} jobs can be {(retry ? "retried" : "cancelled")}.");
+        }
+
+        log.Info("jobs", retry ? "job retried by an administrator" : "job cancelled by an administrator", ("job", id), ("user", context.CurrentUser.Id));
+        await context.WriteJsonAsync(200, JobResponse.From(job!), HttpJsonContext.Default.JobResponse);
+    }
+}
