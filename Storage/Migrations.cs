@@ -120,6 +120,11 @@ internal static class Migrations
             ALTER TABLE jobs_v2 RENAME TO jobs;
             CREATE INDEX jobs_due ON jobs (state, next_run_at);
             """),
+        new(3, "one transcript row per segment of a conversation", """
+            DELETE FROM transcript_segments WHERE id NOT IN (SELECT min(id) FROM transcript_segments GROUP BY conversation_id, start_seconds);
+            DROP INDEX transcript_segments_by_conversation;
+            CREATE UNIQUE INDEX transcript_segments_by_conversation ON transcript_segments (conversation_id, start_seconds);
+            """),
     ];
 
     public static int Latest => All[^1].Version;

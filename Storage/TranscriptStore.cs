@@ -5,13 +5,20 @@ internal sealed record TranscriptRow(long Id, string ConversationId, double Star
 /// <summary>Transcript segments of conversations, times in seconds from the conversation's start.</summary>
 internal sealed class TranscriptStore(Database database)
 {
+    /// <summary>
+    /// Stores a segment's text. A segment is identified by its conversation and start: storing it again
+    /// (a job redone after a crash or a failed bookkeeping step) replaces the row instead of adding one.
+    /// </summary>
     public async Task AddAsync(string conversationId, double start, double end, string text, string? speaker, string engine, string model, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO transcript_segments (conversation_id, start_seconds, end_seconds, text, speaker, engine, model, created_at)
-            VALUES ($conversation, $start, $end, $text, $speaker, $engine, $model, $now);
+            VALUES ($conversation, $start, $end, $text, $speaker, $engine, $model, $now)
+            ON CONFLICT (conversation_id, start_seconds) DO UPDATE SET
+                end_seconds = excluded.end_seconds, text = excluded.text, speaker = excluded.speaker,
+                engine = excluded.engine, model = excluded.model, created_at = excluded.created_at;
             """;
         command.Parameters.AddWithValue("$conversation", conversationId);
         command.Parameters.AddWithValue("$start", start);

@@ -1,0 +1,56 @@
+using System.Text.Json;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
+using FriendLite.Edge.Transcription;
+
+namespace FriendLite.Edge.Tests.Transcription;
+
+/// <summary>Transcription jobs whose bookkeeping fails: the work is redone, the result stored once.</summary>
+public sealed class JobFaultTests
+{
+    [Fact]
+    public async Task JobDoneCannotBeRecorded_RerunAfterRestart_LeavesOneTranscriptRow()
+    {
+        using var dir = new TempDirectory();
+        string conversationId;
+        var lines = new LogLines();
+        await using (var first = await TestServer.StartAsync(dataDirectory: dir, log: lines.Log, configure: o => o with { Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(10)) }))
+        {
+            first.KeepDataDirectory = true;
+            var (user, token) = await first.CreateUserAsync("ann@example.com");
+            var samples = Fixtures.Samples("conversation-3utt.wav");
+            await DeviceSupport.StreamPcmAsync(first, token, samples);
+            var conversation = Assert.Single(await DeviceSupport.ClosedConversationsAsync(first, user.Id, 1));
+            conversationId = conversation.Id;
+            await DeviceSupport.TranscriptRowsAsync(first, conversationId, 3);
+
+            // The transcript row of this job is stored, then recording the job as done fails.
+            await ExecuteAsync(first.Server.Database, """
+                CREATE TRIGGER injected_done_fault BEFORE UPDATE OF state ON jobs WHEN NEW.state = 'done'
+                BEGIN SELECT RAISE(ABORT, 'injected: disk I/O error'); END;
+                """);
+            var request = new TranscriptionRequest(conversationId, conversation.AudioPath!, 160_000, 176_000, "speaker_x");
+            var jobs = new JobStore(first.Server.Database, TimeProvider.System);
+            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            await DeviceSupport.TranscriptRowsAsync(first, conversationId, 4);
+            await lines.WaitForAsync("error transcription: could not record the outcome of transcription job");
+            await ExecuteAsync(first.Server.Database, "DROP TRIGGER injected_done_fault;");
+        }
+
+        // The next start finds the job still running, runs it again, and the row is not doubled.
+        await using var second = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(10)) });
+        var store = new JobStore(second.Server.Database, TimeProvider.System);
+        await DeviceSupport.WaitForAsync(async () => await store.CountAsync(TranscriptionScheduler.JobKind, "done", default) == 1 ? "done" : null, "the job to be redone");
+        var rows = await new TranscriptStore(second.Server.Database).ListAsync(conversationId, default);
+        Assert.Equal(4, rows.Count);
+        Assert.Single(rows, r => r.Start == 10.0);
+    }
+
+    private static async Task ExecuteAsync(Database database, string sql)
+    {
+        await using var connection = await database.OpenConnectionAsync(default);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+}
