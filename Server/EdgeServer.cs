@@ -57,7 +57,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(new JobStore(database, TimeProvider.System), log);
-        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping, log).Map(router);
+        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
@@ -86,6 +86,9 @@ internal sealed class EdgeServer : IAsyncDisposable
     public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
     public bool IsStopping => Volatile.Read(ref _stopping) != 0;
+
+    /// <summary>True once a fault of the server itself (not of one session) means it must stop: devices are told it is going away.</summary>
+    private bool IsFaulted => _root.IsCancellationRequested || _requests.IsCancellationRequested;
 
     /// <summary>Cancelled when a server-level task fails: the server cannot go on and must stop.</summary>
     public CancellationToken Faulted => _root.Token;
@@ -156,7 +159,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             await stopped.Task;
         }
 
-        var faulted = (_root.IsCancellationRequested || _requests.IsCancellationRequested) && !IsStopping;
+        var faulted = IsFaulted && !IsStopping;
         if (faulted)
         {
             _log.Error("server", "the server faulted and cannot serve; stopping with exit code 1 so the supervisor restarts it");

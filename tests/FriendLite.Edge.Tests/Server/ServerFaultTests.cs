@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.WebSockets;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Tests.Support;
 
@@ -16,11 +17,16 @@ public sealed class ServerFaultTests
             context.Group!.Spawn("broken", _ => throw new InvalidOperationException("injected"));
             return context.WriteErrorAsync(202, "spawned");
         }, Access.Anonymous));
+        var (_, token) = await server.CreateUserAsync("ann@example.com");
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_omi", token);
+        var closed = device.WaitForCloseAsync();
         var run = server.Server.RunAsync(CancellationToken.None);
 
         using var response = await server.Client.GetAsync("/fault");
 
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         Assert.Equal(1, await run.WaitAsync(TimeSpan.FromSeconds(20)));
+        // The device is told the server is going away (1001), so it reconnects to the restarted one, not 1011.
+        Assert.Equal(WebSocketCloseStatus.EndpointUnavailable, (await closed).Status);
     }
 }
