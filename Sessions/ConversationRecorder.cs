@@ -54,6 +54,9 @@ internal sealed class ConversationRecorder(
 
     public long SegmentsSubmitted => _transcription.SegmentsSubmitted;
 
+    /// <summary>Segments this session still tracks for its drain (bounded by the queue, however long the session).</summary>
+    public int SegmentsTracked => _transcription.Tracked;
+
     public async Task RunAsync(ChannelReader<SessionMessage> reader, CancellationToken sessionToken)
     {
         _transcription.Start(sessionToken);

@@ -22,6 +22,9 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
 
     public long SegmentsSubmitted { get; private set; }
 
+    /// <summary>Requests kept for the drain: those queued or running, and at most the last batch already done.</summary>
+    public int Tracked => _submitted.Count;
+
     public void Start(CancellationToken sessionToken)
     {
         _session = sessionToken;
@@ -37,6 +40,7 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
         }
 
         writer.Flush();
+        _submitted.RemoveAll(r => r.Done.Task.IsCompleted); // a device may stream for days: keep only what the drain may wait for
         foreach (var segment in segments)
         {
             var request = new TranscriptionRequest(conversationId, writer.Path, segment.StartSample, segment.EndSample, $"speaker_{entry.ClientId}")

@@ -64,6 +64,28 @@ public sealed class TranscriptionPipelineTests
     }
 
     [Fact]
+    public async Task LongSession_KeepsOnlyTheSegmentsItsDrainMayWaitFor()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(5)) });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+
+        // One session, one conversation, nine utterances: each is transcribed before the next is cut.
+        for (var i = 0; i < 3; i++)
+        {
+            await device.SendPcmAsync([.. samples, .. new short[16000]], AudioFormat.Speech); // a second of silence ends the last utterance
+            var conversationId = await WaitForAsync(() => Task.FromResult(server.Server.Sessions.List(null).Single().Session?.CurrentConversationId), "the conversation");
+            await TranscriptRowsAsync(server, conversationId, 3 * (i + 1));
+        }
+
+        var session = server.Server.Sessions.List(null).Single().Session!;
+        Assert.Equal(9, session.Recorder.SegmentsSubmitted);
+        Assert.InRange(session.Recorder.SegmentsTracked, 0, 3); // at most the last utterance's batch, not all nine
+    }
+
+    [Fact]
     public async Task SileroVad_CutsTheSegments_AndHealthSaysSo()
     {
         var silero = Fixtures.Path("silero-v6.2.0-ggml.bin");
