@@ -49,13 +49,9 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
                 SessionToken = _transcription!.Token,
             };
             SegmentsSubmitted++;
-            if (scheduler.TryEnqueue(request))
+            if (await scheduler.SubmitAsync(request))
             {
-                _submitted.Add(request);
-            }
-            else
-            {
-                await scheduler.KeepAsJobAsync(request); // the queue is full: the backlog is durable
+                _submitted.Add(request); // queued: the drain waits for it; otherwise it waits as a job
             }
         }
     }

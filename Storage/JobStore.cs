@@ -27,6 +27,36 @@ internal sealed class JobStore(Database database, TimeProvider time)
         InsertAsync(kind, payload, attempts: 0, error: null, maxAttempts, cancellationToken);
 
     /// <summary>
+    /// Makes work durable before it is queued in memory: the row is 'running' (owned by the live
+    /// queue, so no job worker claims it) until <see cref="CompleteAsync"/>, <see cref="RequeueAsync"/>
+    /// or <see cref="RetryLaterAsync"/>; after a crash, recovery makes it pending.
+    /// </summary>
+    public Task<long> EnqueueOwnedAsync(string kind, string payload, CancellationToken cancellationToken, int maxAttempts = 5) =>
+        InsertAsync(kind, payload, attempts: 0, error: null, maxAttempts, cancellationToken, state: "running");
+
+    /// <summary>Work owned in memory is handed to the job workers, due now, its attempts unchanged (the queue was full, or it was interrupted).</summary>
+    public Task RequeueAsync(long id, CancellationToken cancellationToken) =>
+        SetAsync(id, "pending", null, TimeSpan.Zero, cancellationToken);
+
+    /// <summary>Work owned in memory failed its first attempt: the attempt is counted, the reason kept, and it is due after the first back-off.</summary>
+    public async Task RetryLaterAsync(long id, string error, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            UPDATE jobs SET attempts = attempts + 1, last_error = $error, updated_at = $now, next_run_at = $next,
+                state = CASE WHEN attempts + 1 >= max_attempts THEN 'failed' ELSE 'pending' END
+            WHERE id = $id;
+            """;
+        var now = time.GetUtcNow();
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$error", error);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        command.Parameters.AddWithValue("$next", (now + Backoff(1)).ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
     /// Keeps work whose first attempt already failed outside the jobs table (a live segment): the
     /// attempt is counted, the reason kept, and the job is due after the first back-off.
     /// </summary>
@@ -182,15 +212,16 @@ internal sealed class JobStore(Database database, TimeProvider time)
         };
     }
 
-    private async Task<long> InsertAsync(string kind, string payload, int attempts, string? error, int maxAttempts, CancellationToken cancellationToken)
+    private async Task<long> InsertAsync(string kind, string payload, int attempts, string? error, int maxAttempts, CancellationToken cancellationToken, string state = "pending")
     {
         var now = time.GetUtcNow();
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
         command.CommandText = """
             INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at)
-            VALUES ($kind, $payload, 'pending', $attempts, $max, $next, $error, $now, $now) RETURNING id;
+            VALUES ($kind, $payload, $state, $attempts, $max, $next, $error, $now, $now) RETURNING id;
             """;
+        command.Parameters.AddWithValue("$state", state);
         command.Parameters.AddWithValue("$kind", kind);
         command.Parameters.AddWithValue("$payload", payload);
         command.Parameters.AddWithValue("$attempts", attempts);

@@ -22,6 +22,10 @@ internal sealed record TranscriptionRequest(string ConversationId, string WavPat
 
     [JsonIgnore]
     public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>The job row that makes this segment durable while it waits in memory; null if the database refused it.</summary>
+    [JsonIgnore]
+    public long? JobId { get; set; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

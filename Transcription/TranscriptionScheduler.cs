@@ -8,10 +8,11 @@ namespace FriendLite.Edge.Transcription;
 
 /// <summary>
 /// Server-level transcription. Ownership: its workers are children of the server's root group;
-/// each worker owns one Whisper processor. Sessions hand in speech segments (<see cref="TryEnqueue"/>);
-/// a full queue, a session that ends before its segments started, or a request its session
-/// cancelled becomes a durable <c>transcribe</c> job, which the same workers take when the live
-/// queue is empty. Nothing is dropped and nothing runs detached.
+/// each worker owns one Whisper processor. Sessions hand in speech segments (<see cref="SubmitAsync"/>);
+/// each is a job row before it is queued in memory, so a crash at any moment loses none of them.
+/// A full queue, a session that ends before its segments started, or a request its session
+/// cancelled hands that row to the job workers (the same workers, when the live queue is empty).
+/// Nothing is dropped and nothing runs detached.
 /// </summary>
 internal sealed class TranscriptionScheduler(
     ITranscriptionEngine engine,
@@ -49,8 +50,33 @@ internal sealed class TranscriptionScheduler(
     /// <summary>Call after the workers' group has finished.</summary>
     public void Dispose() => _signal.Dispose();
 
-    /// <summary>False when the queue is full or the workers have stopped: the caller keeps it as a job.</summary>
-    public bool TryEnqueue(TranscriptionRequest request)
+    /// <summary>
+    /// Hands in a segment: first made durable (a job row owned by the live queue), then queued in
+    /// memory. True when it is queued (its <see cref="TranscriptionRequest.Done"/> completes when it
+    /// is finished or kept as a job); false when the queue was full and it waits as a job instead.
+    /// </summary>
+    public async Task<bool> SubmitAsync(TranscriptionRequest request)
+    {
+        try
+        {
+            request.JobId = await Transient.RetryAsync(() => jobs.EnqueueOwnedAsync(JobKind, Serialize(request), CancellationToken.None));
+        }
+        catch (Exception ex)
+        {
+            // The database refuses it: it is still transcribed live, just not durable meanwhile.
+            log.Exception(LogLevel.Error, "transcription", $"samples {request.StartSample}-{request.EndSample} of conversation {request.ConversationId} could not be made durable", ex);
+        }
+
+        if (TryEnqueue(request))
+        {
+            return true;
+        }
+
+        await KeepAsJobAsync(request);
+        return false;
+    }
+
+    private bool TryEnqueue(TranscriptionRequest request)
     {
         lock (_gate)
         {
@@ -142,6 +168,10 @@ internal sealed class TranscriptionScheduler(
         try
         {
             await TranscribeAsync(worker, request, linked.Token);
+            if (request.JobId is { } id)
+            {
+                await SettleAsync(() => jobs.CompleteAsync(id, CancellationToken.None), id);
+            }
         }
         catch (OperationCanceledException) when (linked.IsCancellationRequested)
         {
@@ -168,9 +198,13 @@ internal sealed class TranscriptionScheduler(
     {
         try
         {
-            _ = await Transient.RetryAsync(() => failure is null
-                ? jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None)
-                : jobs.EnqueueFailedAsync(JobKind, Serialize(request), failure, CancellationToken.None));
+            await Transient.RetryAsync(() => (request.JobId, failure) switch
+            {
+                ({ } id, null) => jobs.RequeueAsync(id, CancellationToken.None),
+                ({ } id, { } reason) => jobs.RetryLaterAsync(id, reason, CancellationToken.None),
+                (null, null) => jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None),
+                (null, { } reason) => jobs.EnqueueFailedAsync(JobKind, Serialize(request), reason, CancellationToken.None),
+            });
         }
         catch (Exception ex)
         {

@@ -13,6 +13,7 @@ public sealed class JobFaultTests
     {
         using var dir = new TempDirectory();
         string conversationId;
+        long jobId;
         var lines = new LogLines();
         await using (var first = await TestServer.StartAsync(dataDirectory: dir, log: lines.Log, configure: o => o with { Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(10)) }))
         {
@@ -31,7 +32,7 @@ public sealed class JobFaultTests
                 """);
             var request = new TranscriptionRequest(conversationId, conversation.AudioPath!, 160_000, 176_000, "speaker_x");
             var jobs = new JobStore(first.Server.Database, TimeProvider.System);
-            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            jobId = await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
             await DeviceSupport.TranscriptRowsAsync(first, conversationId, 4);
             await lines.WaitForAsync("error transcription: could not record the outcome of transcription job");
             await ExecuteAsync(first.Server.Database, "DROP TRIGGER injected_done_fault;");
@@ -40,7 +41,7 @@ public sealed class JobFaultTests
         // The next start finds the job still running, runs it again, and the row is not doubled.
         await using var second = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(10)) });
         var store = new JobStore(second.Server.Database, TimeProvider.System);
-        await DeviceSupport.WaitForAsync(async () => await store.CountAsync(TranscriptionScheduler.JobKind, "done", default) == 1 ? "done" : null, "the job to be redone");
+        await DeviceSupport.WaitForAsync(async () => (await store.FindAsync(jobId, default))!.State == "done" ? "done" : null, "the job to be redone");
         var rows = await new TranscriptStore(second.Server.Database).ListAsync(conversationId, default);
         Assert.Equal(4, rows.Count);
         Assert.Single(rows, r => r.Start == 10.0);

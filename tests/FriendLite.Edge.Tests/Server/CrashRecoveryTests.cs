@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Globalization;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
+using FriendLite.Edge.Wyoming;
+
+namespace FriendLite.Edge.Tests.Server;
+
+/// <summary>
+/// A real <c>kill -9</c> of the server process (the build's own binary, with Whisper and the
+/// fixtures' test model) while speech waits for transcription; the next start must transcribe
+/// every segment, each exactly once.
+/// </summary>
+[Collection(SerialTests.Name)]
+public sealed class CrashRecoveryTests
+{
+    private static string Binary => Path.Combine(AppContext.BaseDirectory, "friendlite-edge");
+
+    [Fact]
+    public async Task Kill9_WithSegmentsQueuedForWhisper_NextStartTranscribesEverySegmentOnce()
+    {
+        using var dir = new TempDirectory();
+        const int devices = 3;
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var model = Fixtures.Path("ggml-tiny.en-for-tests.bin");
+        var port = TestServer.FreePort();
+        var tokens = new List<string>();
+        var database = Database.Open(dir.Path);
+        await using (var setup = await TestServer.StartAsync(dataDirectory: dir))
+        {
+            setup.KeepDataDirectory = true;
+            for (var i = 0; i < devices; i++)
+            {
+                tokens.Add((await setup.CreateUserAsync($"user{i}@example.com")).Token);
+            }
+        }
+
+        using (var server = Process.Start(new ProcessStartInfo(Binary)
+        {
+            ArgumentList = { "serve", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dir.Path, "--model", model, "--threads", "2", "--log-level", "warn" },
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!)
+        {
+            try
+            {
+                await WaitForHealthAsync(port);
+                // Nine segments arrive within a second for one Whisper worker: most of them wait in the queue.
+                await Task.WhenAll(tokens.Select(token => StreamAsync(port, token, samples)));
+                await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM transcript_segments;") < devices * 3
+                    && CountRows(database, "SELECT count(*) FROM conversations WHERE state = 'closed';") == devices, "the devices' conversations to close with speech still untranscribed");
+            }
+            finally
+            {
+                server.Kill(); // SIGKILL: no drain, no cleanup
+                await server.WaitForExitAsync();
+            }
+        }
+
+        var before = CountRows(database, "SELECT count(*) FROM transcript_segments;");
+        Assert.True(before < devices * 3, $"the kill came while {devices * 3 - before} segments were untranscribed");
+
+        await using var restarted = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = model, Threads = 2 });
+        restarted.KeepDataDirectory = true; // the using of dir deletes it
+        await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM transcript_segments;") == devices * 3, "every segment to be transcribed", TimeSpan.FromSeconds(120));
+        await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM jobs WHERE state NOT IN ('done');") == 0, "every job to be done");
+        Assert.Equal(devices * 3, CountRows(database, "SELECT count(DISTINCT conversation_id || ':' || start_seconds) FROM transcript_segments;"));
+    }
+
+    private static async Task StreamAsync(int port, string token, short[] samples)
+    {
+        using var socket = new System.Net.WebSockets.ClientWebSocket();
+        await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws_pcm?token={token}"), CancellationToken.None);
+        async Task SendAsync(string type, byte[]? payload)
+        {
+            var header = WyomingEvent.Serialize(type, type == WyomingEvent.AudioStop ? null : AudioFormat.Speech, null, payload?.Length ?? 0);
+            await socket.SendAsync(header, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+            if (payload is not null)
+            {
+                await socket.SendAsync(payload, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+            }
+        }
+
+        await SendAsync(WyomingEvent.AudioStart, null);
+        for (var offset = 0; offset < samples.Length; offset += 3200)
+        {
+            var chunk = samples.AsSpan(offset, Math.Min(3200, samples.Length - offset));
+            await SendAsync(WyomingEvent.AudioChunk, System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk).ToArray());
+        }
+
+        await SendAsync(WyomingEvent.AudioStop, null);
+        await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+    }
+
+    private static async Task WaitForHealthAsync(int port)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                using var response = await client.GetAsync($"http://127.0.0.1:{port}/health");
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("the server process did not answer /health");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    private static long CountRows(Database database, string sql)
+    {
+        using var connection = database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        return Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+}
