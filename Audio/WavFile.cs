@@ -159,7 +159,11 @@ internal static class WavFile
         new($"The audio file {name} {problem}: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').");
 
     /// <summary>Samples [start, end) of a 16-bit mono WAV this server wrote, as floats in [-1, 1]; fewer when the file is shorter.</summary>
-    public static float[] ReadRange(string path, long startSample, long endSample)
+    public static float[] ReadRange(string path, long startSample, long endSample) =>
+        SampleConversion.ToFloat(ReadSamples(path, startSample, endSample));
+
+    /// <summary>Samples [start, end) of a 16-bit mono WAV this server wrote; fewer when the file is shorter.</summary>
+    public static short[] ReadSamples(string path, long startSample, long endSample)
     {
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
         var available = Math.Max(0, (file.Length - WavWriter.HeaderBytes) / 2);
@@ -168,7 +172,7 @@ internal static class WavFile
         var bytes = new byte[count * 2];
         file.Position = WavWriter.HeaderBytes + startSample * 2;
         file.ReadExactly(bytes);
-        return SampleConversion.ToFloat(MemoryMarshal.Cast<byte, short>(bytes));
+        return MemoryMarshal.Cast<byte, short>(bytes).ToArray();
     }
 
     /// <summary>

@@ -108,7 +108,9 @@ internal sealed class EdgeServer : IAsyncDisposable
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
-            await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken);
+            var transcribing = options.Engine is not null || options.Asr is not null || !string.IsNullOrEmpty(options.ModelPath);
+            var uncut = transcribing ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, TimeProvider.System), log) : null;
+            await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
             var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
             var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);
             var (silero, vad) = TranscriptionSetup.LoadVad(options, log);

@@ -8,10 +8,12 @@ namespace FriendLite.Edge.Sessions;
 /// At start, before any device connects: conversations still marked open were cut off by a crash.
 /// Their WAV headers are repaired from the file length (the writer refreshes them only every
 /// second) and they are closed with the samples the file really holds, so no accepted audio is lost.
+/// When the server transcribes, speech the VAD had not yet cut is queued for transcription first
+/// (before the row is closed, so a crash during recovery cannot lose it).
 /// </summary>
 internal static class ConversationRecovery
 {
-    public static async Task<int> RunAsync(ConversationStore store, Log log, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(ConversationStore store, Log log, CancellationToken cancellationToken, UncutSpeechRecovery? uncut = null)
     {
         var recovered = 0;
         foreach (var conversation in await store.ListOpenAsync(cancellationToken))
@@ -27,6 +29,7 @@ internal static class ConversationRecovery
                     samples = (new FileInfo(path).Length - WavWriter.HeaderBytes) / 2;
                     ended = File.GetLastWriteTimeUtc(path);
                     log.Info("recovery", "closed a conversation cut off by a crash", ("conversation", conversation.Id), ("seconds", samples / 16000.0), ("header_repaired", repaired));
+                    await QueueUncutSpeechAsync(uncut, conversation, path, samples, log, cancellationToken);
                 }
                 else
                 {
@@ -45,5 +48,22 @@ internal static class ConversationRecovery
         }
 
         return recovered;
+    }
+
+    private static async Task QueueUncutSpeechAsync(UncutSpeechRecovery? uncut, ConversationRow conversation, string path, long samples, Log log, CancellationToken cancellationToken)
+    {
+        if (uncut is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await uncut.RunAsync(conversation, path, samples, cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            log.Exception(LogLevel.Warn, "recovery", $"could not look for untranscribed speech in conversation {conversation.Id}", ex);
+        }
     }
 }

@@ -31,6 +31,25 @@ internal sealed class TranscriptStore(Database database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// How far (in samples at 16 kHz) a conversation's speech is transcribed or waiting as a
+    /// transcription job: where speech found after a crash must start to be new.
+    /// </summary>
+    public async Task<long> CoveredUntilAsync(string conversationId, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            SELECT coalesce(max(covered), 0) FROM (
+                SELECT CAST(round(max(end_seconds) * 16000) AS INTEGER) AS covered FROM transcript_segments WHERE conversation_id = $conversation
+                UNION ALL
+                SELECT max(json_extract(payload, '$.end_sample')) FROM jobs
+                WHERE kind = 'transcribe' AND json_valid(payload) AND json_extract(payload, '$.conversation_id') = $conversation);
+            """;
+        command.Parameters.AddWithValue("$conversation", conversationId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     public async Task<IReadOnlyList<TranscriptRow>> ListAsync(string conversationId, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);

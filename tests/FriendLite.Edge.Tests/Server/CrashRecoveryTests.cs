@@ -68,28 +68,82 @@ public sealed class CrashRecoveryTests
         Assert.Equal(devices * 3, CountRows(database, "SELECT count(DISTINCT conversation_id || ':' || start_seconds) FROM transcript_segments;"));
     }
 
+    [Fact]
+    public async Task Kill9_MidUtterance_NextStartTranscribesTheSpeechTheVadHadNotCut()
+    {
+        using var dir = new TempDirectory();
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var utterances = EnergyVad.Detect(samples);
+        var model = Fixtures.Path("ggml-tiny.en-for-tests.bin");
+        var port = TestServer.FreePort();
+        var database = Database.Open(dir.Path);
+        string token;
+        await using (var setup = await TestServer.StartAsync(dataDirectory: dir))
+        {
+            setup.KeepDataDirectory = true;
+            token = (await setup.CreateUserAsync("ann@example.com")).Token;
+        }
+
+        using (var server = Process.Start(new ProcessStartInfo(Binary)
+        {
+            ArgumentList = { "serve", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dir.Path, "--model", model, "--threads", "2", "--log-level", "warn" },
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        })!)
+        {
+            using var socket = new System.Net.WebSockets.ClientWebSocket();
+            try
+            {
+                await WaitForHealthAsync(port);
+                // The first utterance and half of the second; the device stays connected.
+                var cut = (int)(utterances[1].StartSample + ((utterances[1].EndSample - utterances[1].StartSample) / 2));
+                await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws_pcm?token={token}"), CancellationToken.None);
+                await SendAsync(socket, WyomingEvent.AudioStart, null);
+                for (var offset = 0; offset < cut; offset += 3200)
+                {
+                    await SendAsync(socket, WyomingEvent.AudioChunk, System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples.AsSpan(offset, Math.Min(3200, cut - offset))).ToArray());
+                }
+
+                await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM transcript_segments;") == 1, "the first utterance to be transcribed");
+                await Task.Delay(TimeSpan.FromSeconds(1.5)); // the WAV's header and data reach the file every second
+            }
+            finally
+            {
+                server.Kill();
+                await server.WaitForExitAsync();
+            }
+        }
+
+        await using var restarted = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = model, Threads = 2 });
+        restarted.KeepDataDirectory = true;
+        await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM transcript_segments;") == 2, "the cut-off utterance to be transcribed", TimeSpan.FromSeconds(60));
+        var second = CountRows(database, "SELECT CAST(round(min(start_seconds) * 16000) AS INTEGER) FROM transcript_segments WHERE start_seconds > 0.5 + " + (utterances[0].EndSample / 16000.0).ToString(CultureInfo.InvariantCulture) + ";");
+        Assert.InRange(second, utterances[1].StartSample - 8000, utterances[1].StartSample + 8000);
+        Assert.Equal(0, CountRows(database, "SELECT count(*) FROM jobs WHERE state <> 'done';"));
+    }
+
+    private static async Task SendAsync(System.Net.WebSockets.ClientWebSocket socket, string type, byte[]? payload)
+    {
+        var header = WyomingEvent.Serialize(type, type == WyomingEvent.AudioStop ? null : AudioFormat.Speech, null, payload?.Length ?? 0);
+        await socket.SendAsync(header, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
+        if (payload is not null)
+        {
+            await socket.SendAsync(payload, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
+        }
+    }
+
     private static async Task StreamAsync(int port, string token, short[] samples)
     {
         using var socket = new System.Net.WebSockets.ClientWebSocket();
         await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws_pcm?token={token}"), CancellationToken.None);
-        async Task SendAsync(string type, byte[]? payload)
-        {
-            var header = WyomingEvent.Serialize(type, type == WyomingEvent.AudioStop ? null : AudioFormat.Speech, null, payload?.Length ?? 0);
-            await socket.SendAsync(header, System.Net.WebSockets.WebSocketMessageType.Text, true, CancellationToken.None);
-            if (payload is not null)
-            {
-                await socket.SendAsync(payload, System.Net.WebSockets.WebSocketMessageType.Binary, true, CancellationToken.None);
-            }
-        }
-
-        await SendAsync(WyomingEvent.AudioStart, null);
+        await SendAsync(socket, WyomingEvent.AudioStart, null);
         for (var offset = 0; offset < samples.Length; offset += 3200)
         {
             var chunk = samples.AsSpan(offset, Math.Min(3200, samples.Length - offset));
-            await SendAsync(WyomingEvent.AudioChunk, System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk).ToArray());
+            await SendAsync(socket, WyomingEvent.AudioChunk, System.Runtime.InteropServices.MemoryMarshal.AsBytes(chunk).ToArray());
         }
 
-        await SendAsync(WyomingEvent.AudioStop, null);
+        await SendAsync(socket, WyomingEvent.AudioStop, null);
         await socket.CloseAsync(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
     }
 
