@@ -8,7 +8,9 @@ namespace FriendLite.Edge.Tests.Support;
 /// The lifecycle invariants of SCENARIOS.md, measured on this process: file descriptors (all, and
 /// those on WAV files), threads that are not thread-pool workers (the pool grows and shrinks on its
 /// own schedule; no per-client thread may exist), live task groups, the registry, and the server's
-/// side of TCP connections. Tests using it run in the serial collection so nothing else moves the counts.
+/// side of TCP connections, and SQLite agreeing with the registry (the conversations open in the
+/// database are exactly the live sessions' current ones). Tests using it run in the serial
+/// collection so nothing else moves the counts.
 /// </summary>
 internal sealed record Invariants(int Fds, int WavFds, int OwnThreads, int LiveGroups)
 {
@@ -34,7 +36,8 @@ internal sealed record Invariants(int Fds, int WavFds, int OwnThreads, int LiveG
                 && now.OwnThreads <= baseline.OwnThreads
                 && now.LiveGroups == baseline.LiveGroups
                 && now.Fds <= baseline.Fds
-                && EstablishedServerConnections(server.Port) == 0;
+                && EstablishedServerConnections(server.Port) == 0
+                && OpenConversationsDisagree(server) is null;
             if (clean)
             {
                 return;
@@ -48,8 +51,27 @@ internal sealed record Invariants(int Fds, int WavFds, int OwnThreads, int LiveG
             await Task.Delay(50);
         }
 
-        Assert.Fail($"not back to baseline: before {baseline}, after {now}, sessions {server.Server.Sessions.Count}, " +
+        Assert.Fail($"not back to baseline: before {baseline}, after {now}, sessions {server.Server.Sessions.Count}, {OpenConversationsDisagree(server) ?? "SQLite agrees"}, " +
             $"established {EstablishedServerConnections(server.Port)}, threads [{string.Join(", ", OwnThreadNames())}], fds [{string.Join(", ", Descriptors())}]");
+    }
+
+    /// <summary>Null when the conversations open in SQLite are exactly the live sessions' current ones; otherwise what differs.</summary>
+    public static string? OpenConversationsDisagree(TestServer server)
+    {
+        var live = server.Server.Sessions.List(null).Select(s => s.Session?.CurrentConversationId).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        using var connection = server.Server.Database.OpenConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id FROM conversations WHERE state = 'open';";
+        var open = new HashSet<string>(StringComparer.Ordinal);
+        using (var reader = command.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                open.Add(reader.GetString(0));
+            }
+        }
+
+        return open.SetEquals(live) ? null : $"open in SQLite [{string.Join(", ", open)}], live in the registry [{string.Join(", ", live)}]";
     }
 
     /// <summary>TCP connections in state ESTABLISHED whose local port is the server's: the server's side of device sockets.</summary>
