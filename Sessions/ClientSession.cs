@@ -121,7 +121,7 @@ internal sealed class ClientSession : IDisposable
                 }
                 else if (message is not null)
                 {
-                    await _channel.Writer.WriteAsync(message, _abort.Token);
+                    await WriteAsync(message);
                 }
             }
         }
@@ -144,6 +144,24 @@ internal sealed class ClientSession : IDisposable
             _buffer = [];
             _channel.Writer.TryComplete();
             await _receiveDone.CancelAsync();
+        }
+    }
+
+    /// <summary>
+    /// Hands a message to the pipeline. An abort (the device left a close unanswered) may come while
+    /// the pipeline is behind and the channel full: the message was read from the socket, so it is
+    /// still handed over (the pipeline reads until the channel completes) before reading stops.
+    /// </summary>
+    private async Task WriteAsync(SessionMessage message)
+    {
+        try
+        {
+            await _channel.Writer.WriteAsync(message, _abort.Token);
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            await _channel.Writer.WriteAsync(message, CancellationToken.None);
+            throw;
         }
     }
 

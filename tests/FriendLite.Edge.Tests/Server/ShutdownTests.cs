@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
@@ -60,5 +61,42 @@ public sealed class ShutdownTests
         // The backlog job and the three segments are pending jobs for the next start.
         var pending = await new JobStore(Database.Open(dir.Path), TimeProvider.System).CountAsync(TranscriptionScheduler.JobKind, "pending", default);
         Assert.Equal(4, pending);
+    }
+
+    [Fact]
+    public async Task Stop_WhileThePipelineIsBehindAndTheDeviceNeverAnswersTheClose_EveryPacketReadIsStored()
+    {
+        using var dir = new TempDirectory();
+        var lines = new LogLines(LogLevel.Info);
+        var server = await TestServer.StartAsync(log: lines.Log, dataDirectory: dir, shutdownTimeout: TimeSpan.FromSeconds(15), configure: o => o with
+        {
+            OnAudio = (_, _, _) => Thread.Sleep(10), // a stage that falls behind a device sending as fast as it can
+        });
+        server.KeepDataDirectory = true;
+        string userId;
+        try
+        {
+            var (user, token) = await server.CreateUserAsync("ann@example.com");
+            userId = user.Id;
+            await using var device = await DeviceClient.ConnectAsync(server, "/ws_omi", token);
+            var packets = Fixtures.OpusPackets("jfk-20ms.opuspackets");
+            // Three times jfk.wav as fast as the socket takes it: the 512-message channel fills at
+            // once, and the stage drains it at 100 packets a second.
+            var sending = device.SendOpusAsync([.. packets, .. packets, .. packets]);
+            await DeviceSupport.WaitUntilAsync(() => server.Server.Sessions.List(null).SingleOrDefault()?.Session?.FramesReceived > 2 * 600, "the channel to be full");
+
+            // The device never answers the 1001: after the close grace the receive is aborted while
+            // it waits for room in the channel, holding a packet it has already read.
+            Assert.True(await server.Server.StopAsync());
+            await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(5)));
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+
+        var frames = long.Parse(lines.Lines.Single(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal)).Split("frames=")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(server, userId));
+        Assert.Equal(frames / 2 * 320, conversation.SampleCount); // a header frame and a payload frame per packet
     }
 }
