@@ -82,7 +82,8 @@ internal sealed class UserStore(Database database)
 
     /// <summary>
     /// Deletes a user. With <paramref name="deleteData"/> its rows go too (clients, conversations,
-    /// transcripts, memories) and the audio paths are returned for the caller to remove; without,
+    /// transcripts, memories, and the jobs of its conversations) and the audio paths are returned for
+    /// the caller to remove; without,
     /// the user becomes a tombstone that keeps its data. Returns null when no such user exists.
     /// </summary>
     public async Task<IReadOnlyList<string>?> DeleteAsync(string id, bool deleteData, CancellationToken cancellationToken)
@@ -110,6 +111,13 @@ internal sealed class UserStore(Database database)
                 }
             }
 
+            // Jobs name their conversation only in their payload: without this they would outlive it and
+            // fail, attempt after attempt, on audio that is gone.
+            command.CommandText = """
+                DELETE FROM jobs WHERE json_valid(payload)
+                    AND json_extract(payload, '$.conversation_id') IN (SELECT id FROM conversations WHERE user_id = $id);
+                """;
+            await command.ExecuteNonQueryAsync(cancellationToken);
             command.CommandText = "DELETE FROM users WHERE id = $id;"; // cascades to the user's rows
         }
         else

@@ -137,6 +137,27 @@ public sealed class JobStoreTests
     }
 
     [Fact]
+    public async Task DeleteUserWithData_RemovesTheJobsOfItsConversations_KeepsOthers()
+    {
+        using var dir = new TempDirectory();
+        var database = Database.Open(dir.Path);
+        var users = new UserStore(database);
+        var ann = (await users.CreateAsync("ann@example.com", null, "hash", isAdmin: false, default))!;
+        var bob = (await users.CreateAsync("bob@example.com", null, "hash", isAdmin: false, default))!;
+        var conversations = new ConversationStore(database);
+        await conversations.CreateAsync(new ConversationRow("c-ann", ann.Id, "a1", DateTimeOffset.UtcNow, null, "/x/ann.wav", 16000, 0, "closed"), default);
+        await conversations.CreateAsync(new ConversationRow("c-bob", bob.Id, "b1", DateTimeOffset.UtcNow, null, "/x/bob.wav", 16000, 0, "closed"), default);
+        var jobs = new JobStore(database, TimeProvider.System);
+        await jobs.EnqueueAsync("transcribe", "{\"conversation_id\":\"c-ann\"}", default);
+        await jobs.EnqueueOwnedAsync("transcribe", "{\"conversation_id\":\"c-ann\"}", default);
+        var bobs = await jobs.EnqueueAsync("transcribe", "{\"conversation_id\":\"c-bob\"}", default);
+
+        await users.DeleteAsync(ann.Id, deleteData: true, default);
+
+        Assert.Equal([bobs], (await jobs.ListAsync(null, null, 10, default)).Select(j => j.Id));
+    }
+
+    [Fact]
     public async Task Transcripts_AreListedInTimeOrder()
     {
         using var dir = new TempDirectory();
