@@ -1,0 +1,108 @@
+using System.Diagnostics;
+using System.Globalization;
+using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Support;
+using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Wyoming;
+
+namespace FriendLite.Edge.Tests.Server;
+
+/// <summary>SCENARIOS.md rows about the server as a whole, each followed by the invariants once the server is gone.</summary>
+[Collection(SerialTests.Name)]
+public sealed class ScenarioTests
+{
+    [Fact]
+    public async Task Row18_StopWhile20DevicesStreamWithABacklog_InTimeNothingLostCountsBackToBaseline()
+    {
+        const int devices = 20;
+        using var dir = new TempDirectory();
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        var lines = new LogLines(LogLevel.Info);
+        var baseline = Invariants.Take();
+        var server = await TestServer.StartAsync(dataDirectory: dir, log: lines.Log, shutdownTimeout: TimeSpan.FromSeconds(10), configure: o => o with
+        {
+            Engine = () => new SlowEngine(TimeSpan.FromMilliseconds(300)),
+            TranscriptionQueue = 4,
+        });
+        server.KeepDataDirectory = true;
+        var connected = new List<DeviceClient>();
+        bool clean;
+        var clock = new Stopwatch();
+        string userId;
+        try
+        {
+            var (user, token) = await server.CreateUserAsync("ann@example.com");
+            userId = user.Id;
+            for (var i = 0; i < devices; i++)
+            {
+                connected.Add(await DeviceClient.ConnectAsync(server, "/ws_pcm", token, $"pendant-{i}"));
+            }
+
+            // Every device streams its 17 s as fast as it can and stays connected: the stop comes mid-stream,
+            // with segments queued for an engine that takes 300 ms each.
+            var streams = connected.Select(async d =>
+            {
+                await d.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+                await d.SendPcmAsync(samples, AudioFormat.Speech);
+            }).ToList();
+            await DeviceSupport.WaitUntilAsync(() => server.Server.Scheduler!.Queued >= 4, "a transcription backlog");
+            clock.Start();
+            clean = await server.Server.StopAsync();
+            clock.Stop();
+            await Task.WhenAll(streams.Select(s => Task.WhenAny(s, Task.Delay(TimeSpan.FromSeconds(5)))));
+        }
+        finally
+        {
+            foreach (var device in connected)
+            {
+                await device.DisposeAsync();
+            }
+
+            await server.DisposeAsync();
+        }
+
+        Assert.True(clean && clock.Elapsed < TimeSpan.FromSeconds(10), $"stopped cleanly in {clock.Elapsed}");
+        var database = Database.Open(dir.Path);
+        var conversations = await DeviceSupport.ConversationsAsync(server, userId);
+        Assert.Equal(devices, conversations.Count);
+        var framesByClient = lines.Lines.Where(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal))
+            .ToDictionary(l => Field(l, "client"), l => long.Parse(Field(l, "frames"), CultureInfo.InvariantCulture));
+        var transcripts = new TranscriptStore(database);
+        var jobs = new JobStore(database, TimeProvider.System);
+        var pendingJobs = await jobs.ListAsync("pending", TranscriptionScheduler.JobKind, 10_000, default);
+        foreach (var conversation in conversations)
+        {
+            // Every PCM chunk the server read (a header and a payload frame each, after audio-start) is in the WAV ...
+            Assert.Equal("closed", conversation.State);
+            Assert.Equal(Math.Min((framesByClient[conversation.ClientId] - 1) / 2 * 320, samples.Length), conversation.SampleCount);
+            var stored = WavFile.Read(conversation.AudioPath!).Samples;
+            Assert.Equal(conversation.SampleCount, stored.Length);
+            // ... and every segment of it is transcribed or waits as a job.
+            var rows = (await transcripts.ListAsync(conversation.Id, default)).Count;
+            var waiting = pendingJobs.Count(j => j.ConversationId == conversation.Id);
+            Assert.Equal(EnergyVad.Detect(stored).Count, rows + waiting);
+        }
+
+        Assert.Equal(0, await jobs.CountAsync(TranscriptionScheduler.JobKind, "running", default));
+        await AssertCountsBackToAsync(baseline);
+    }
+
+    private static string Field(string line, string name) => line.Split(' ').Single(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+
+    /// <summary>With the server gone: descriptors, WAV descriptors, own threads and live groups back to what they were before it started.</summary>
+    private static async Task AssertCountsBackToAsync(Invariants baseline)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var now = Invariants.Take();
+        while (!(now.WavFds == 0 && now.Fds <= baseline.Fds && now.OwnThreads <= baseline.OwnThreads && now.LiveGroups == baseline.LiveGroups) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            now = Invariants.Take();
+        }
+
+        Assert.True(now.WavFds == 0 && now.Fds <= baseline.Fds && now.OwnThreads <= baseline.OwnThreads && now.LiveGroups == baseline.LiveGroups,
+            $"not back to baseline: before {baseline}, after {now}");
+    }
+}
