@@ -89,6 +89,65 @@ public sealed class ScenarioTests
         await AssertCountsBackToAsync(baseline);
     }
 
+    [Fact]
+    public async Task Row10_TheTranscriberThrows_ErrorLoggedAndKeptAsJobs_SessionEndsNormally_CountsBackToBaseline()
+    {
+        var lines = new LogLines(LogLevel.Warn);
+        await using var server = await TestServer.StartAsync(log: lines.Log, configure: o => o with { Engine = () => new ThrowingEngine() });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var samples = Fixtures.Samples("conversation-3utt.wav");
+        await DeviceSupport.StreamPcmAsync(server, token, [.. samples[..16000]]); // warm-up: no speech, no segment
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        var baseline = Invariants.Take();
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples, AudioFormat.Speech);
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await device.CloseAsync();
+            Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.NormalClosure, device.Socket.CloseStatus);
+        }
+
+        // Loud: each failed segment is a warning with its reason, and a job that says why and counts the attempt.
+        var conversation = (await DeviceSupport.ClosedConversationsAsync(server, user.Id, 2)).Last();
+        var jobs = new JobStore(server.Server.Database, TimeProvider.System);
+        var kept = await DeviceSupport.WaitForAsync(async () =>
+        {
+            var found = (await jobs.ListAsync(null, TranscriptionScheduler.JobKind, 100, default)).Where(j => j.ConversationId == conversation.Id).ToList();
+            return found.Count == 3 && found.All(j => j.Attempts >= 1) ? found : null;
+        }, "three failed segments kept as jobs");
+        Assert.All(kept, j => Assert.Equal("injected engine fault", j.LastError));
+        Assert.True(lines.Lines.Count(l => l.Contains("reason=\"injected engine fault\"", StringComparison.Ordinal) || l.Contains("reason=injected", StringComparison.Ordinal)) >= 3,
+            string.Join('\n', lines.Lines));
+        Assert.False(server.Server.Faulted.IsCancellationRequested);
+        await Invariants.AssertBackToAsync(baseline, server);
+    }
+
+    /// <summary>An engine whose every run fails, as a broken model or a bug would.</summary>
+    private sealed class ThrowingEngine : ITranscriptionEngine
+    {
+        public int Workers => 1;
+
+        public string Status => "ok: throwing test engine";
+
+        public ITranscriber CreateWorker() => new Worker();
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class Worker : ITranscriber
+        {
+            public string Engine => "throwing";
+
+            public string Model => "test";
+
+            public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken) =>
+                throw new InvalidOperationException("injected engine fault");
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+    }
+
     private static string Field(string line, string name) => line.Split(' ').Single(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
 
     /// <summary>With the server gone: descriptors, WAV descriptors, own threads and live groups back to what they were before it started.</summary>
