@@ -124,6 +124,50 @@ public sealed class ScenarioTests
         await Invariants.AssertBackToAsync(baseline, server);
     }
 
+    [Fact]
+    public async Task Row11_DatabaseLockedLongerThanItsBusyTimeoutAtClose_RetriedConversationClosedWithEverySample()
+    {
+        var lines = new LogLines(LogLevel.Warn);
+        await using var server = await TestServer.StartAsync(log: lines.Log);
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        await DeviceSupport.StreamPcmAsync(server, token, new short[16000]); // warm-up
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        var baseline = Invariants.Take();
+        var samples = Fixtures.Samples("jfk.wav");
+
+        await using (var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token))
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            await device.SendPcmAsync(samples, AudioFormat.Speech);
+            await DeviceSupport.WaitUntilAsync(() => DeviceSupport.ConversationsAsync(server, user.Id).Result.Any(c => c.State == "open"), "the conversation to open");
+
+            // Another writer holds the database for 6 s, longer than the 5 s busy timeout, while the conversation closes.
+            await using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDirectory.Path, Database.FileName)};Pooling=False");
+            await holder.OpenAsync();
+            await using (var begin = holder.CreateCommand())
+            {
+                begin.CommandText = "BEGIN IMMEDIATE;";
+                await begin.ExecuteNonQueryAsync();
+            }
+
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await Task.Delay(TimeSpan.FromSeconds(6));
+            await using (var commit = holder.CreateCommand())
+            {
+                commit.CommandText = "COMMIT;";
+                await commit.ExecuteNonQueryAsync();
+            }
+
+            await device.CloseAsync();
+        }
+
+        var conversation = (await DeviceSupport.ClosedConversationsAsync(server, user.Id, 2)).Last();
+        Assert.Equal(samples.Length, conversation.SampleCount);
+        Assert.Equal(samples, WavFile.Read(conversation.AudioPath!).Samples);
+        Assert.DoesNotContain(lines.Lines, l => l.Contains("could not record conversation", StringComparison.Ordinal));
+        await Invariants.AssertBackToAsync(baseline, server);
+    }
+
     /// <summary>An engine whose every run fails, as a broken model or a bug would.</summary>
     private sealed class ThrowingEngine : ITranscriptionEngine
     {
