@@ -14,7 +14,7 @@ namespace FriendLite.Edge.Transcription;
 /// cancelled hands that row to the job workers (the same workers, when the live queue is empty).
 /// Nothing is dropped and nothing runs detached.
 /// </summary>
-internal sealed class TranscriptionScheduler(
+internal sealed partial class TranscriptionScheduler(
     ITranscriptionEngine engine,
     int capacity,
     TranscriptStore transcripts,
@@ -187,80 +187,6 @@ internal sealed class TranscriptionScheduler(
         {
             request.Done.TrySetResult();
         }
-    }
-
-    /// <summary>
-    /// A segment becomes a durable job: due now when it was only waiting or interrupted, after a
-    /// back-off (one attempt counted) when it failed. Never throws: transient storage errors are
-    /// retried, and a segment that still cannot be stored is logged with its place in the WAV.
-    /// </summary>
-    public async Task KeepAsJobAsync(TranscriptionRequest request, string? failure = null)
-    {
-        try
-        {
-            await Transient.RetryAsync(() => (request.JobId, failure) switch
-            {
-                ({ } id, null) => jobs.RequeueAsync(id, CancellationToken.None),
-                ({ } id, { } reason) => jobs.RetryLaterAsync(id, reason, CancellationToken.None),
-                (null, null) => jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None),
-                (null, { } reason) => jobs.EnqueueFailedAsync(JobKind, Serialize(request), reason, CancellationToken.None),
-            });
-        }
-        catch (Exception ex)
-        {
-            log.Exception(LogLevel.Error, "transcription",
-                $"samples {request.StartSample}-{request.EndSample} of conversation {request.ConversationId} could not be kept as a job", ex);
-        }
-    }
-
-    /// <summary>Records a job's outcome; the database failing here leaves the job running until the next start recovers it.</summary>
-    private async Task SettleAsync(Func<Task> record, long jobId)
-    {
-        try
-        {
-            await record();
-        }
-        catch (Exception ex)
-        {
-            log.Exception(LogLevel.Error, "transcription", $"could not record the outcome of transcription job {jobId}", ex);
-        }
-    }
-
-    private async Task ProcessJobAsync(ITranscriber worker, JobRow job, CancellationToken serverToken)
-    {
-        TranscriptionRequest? request;
-        try
-        {
-            request = JsonSerializer.Deserialize(job.Payload, TranscriptionJsonContext.Default.TranscriptionRequest);
-        }
-        catch (JsonException)
-        {
-            request = null;
-        }
-
-        if (request is null)
-        {
-            await SettleAsync(() => jobs.GiveUpAsync(job.Id, "the job's payload is not a transcription request", CancellationToken.None), job.Id);
-            return;
-        }
-
-        try
-        {
-            await TranscribeAsync(worker, request, serverToken);
-        }
-        catch (OperationCanceledException) when (serverToken.IsCancellationRequested)
-        {
-            await SettleAsync(() => jobs.ReleaseAsync(job.Id, CancellationToken.None), job.Id);
-            return;
-        }
-        catch (Exception ex)
-        {
-            log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
-            await SettleAsync(() => jobs.FailAsync(job, ex.Message, CancellationToken.None), job.Id);
-            return;
-        }
-
-        await SettleAsync(() => jobs.CompleteAsync(job.Id, CancellationToken.None), job.Id);
     }
 
     /// <summary>
