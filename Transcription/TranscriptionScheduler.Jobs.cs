@@ -47,7 +47,8 @@ internal sealed partial class TranscriptionScheduler
         }
     }
 
-    private async Task ProcessJobAsync(ITranscriber worker, JobRow job, CancellationToken serverToken)
+    /// <summary>One job; returns how long the worker should rest when the engine is unavailable.</summary>
+    private async Task<TimeSpan?> ProcessJobAsync(ITranscriber worker, JobRow job, CancellationToken serverToken)
     {
         TranscriptionRequest? request;
         try
@@ -62,7 +63,7 @@ internal sealed partial class TranscriptionScheduler
         if (request is null)
         {
             await SettleAsync(() => jobs.GiveUpAsync(job.Id, "the job's payload is not a transcription request", CancellationToken.None), job.Id);
-            return;
+            return null;
         }
 
         try
@@ -72,15 +73,22 @@ internal sealed partial class TranscriptionScheduler
         catch (OperationCanceledException) when (serverToken.IsCancellationRequested)
         {
             await SettleAsync(() => jobs.ReleaseAsync(job.Id, CancellationToken.None), job.Id);
-            return;
+            return null;
+        }
+        catch (EngineUnavailableException ex)
+        {
+            // The engine, not the job, failed: put it back without spending the attempt.
+            await SettleAsync(() => jobs.ReleaseAsync(job.Id, CancellationToken.None), job.Id);
+            return ex.RetryAfter;
         }
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
             await SettleAsync(() => jobs.FailAsync(job, ex.Message, CancellationToken.None), job.Id);
-            return;
+            return null;
         }
 
         await SettleAsync(() => jobs.CompleteAsync(job.Id, CancellationToken.None), job.Id);
+        return null;
     }
 }

@@ -117,7 +117,7 @@ internal sealed partial class TranscriptionScheduler(
         {
             if (_queue.TryDequeue() is { } live)
             {
-                await ProcessLiveAsync(worker, live, cancellationToken);
+                await RestAsync(await ProcessLiveAsync(worker, live, cancellationToken), cancellationToken);
                 continue;
             }
 
@@ -135,7 +135,7 @@ internal sealed partial class TranscriptionScheduler(
 
             if (job is not null)
             {
-                await ProcessJobAsync(worker, job, cancellationToken);
+                await RestAsync(await ProcessJobAsync(worker, job, cancellationToken), cancellationToken);
                 continue;
             }
 
@@ -162,7 +162,26 @@ internal sealed partial class TranscriptionScheduler(
         }
     }
 
-    private async Task ProcessLiveAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken serverToken)
+    /// <summary>After the engine said it is unavailable: no item is taken (and failed) until it may be again.</summary>
+    private static async Task RestAsync(TimeSpan? rest, CancellationToken cancellationToken)
+    {
+        if (rest is not { } delay)
+        {
+            return;
+        }
+
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopping: the loop ends.
+        }
+    }
+
+    /// <summary>One live segment; returns how long the worker should rest when the engine is unavailable.</summary>
+    private async Task<TimeSpan?> ProcessLiveAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken serverToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverToken, request.SessionToken);
         try
@@ -178,6 +197,13 @@ internal sealed partial class TranscriptionScheduler(
             // The session or the server gave up on it: the segment is kept as a job, not lost.
             await KeepAsJobAsync(request);
         }
+        catch (EngineUnavailableException ex)
+        {
+            // Not this segment's fault: it waits as a job with all its attempts.
+            log.Debug("transcription", "the engine is unavailable; the segment waits as a job", ("reason", ex.Message));
+            await KeepAsJobAsync(request);
+            return ex.RetryAfter;
+        }
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job and retried", ex);
@@ -187,6 +213,8 @@ internal sealed partial class TranscriptionScheduler(
         {
             request.Done.TrySetResult();
         }
+
+        return null;
     }
 
     /// <summary>

@@ -51,7 +51,7 @@ internal sealed class WyomingTranscriber : ITranscriber
     {
         if (_breaker.Blocked() is { } wait)
         {
-            throw new IOException($"the Wyoming server {Model} failed repeatedly; not trying again for {wait.TotalSeconds:0} s");
+            throw new EngineUnavailableException($"the Wyoming server {Model} failed repeatedly; not trying again for {wait.TotalSeconds:0} s", wait);
         }
 
         try

@@ -47,6 +47,57 @@ public sealed class JobFaultTests
         Assert.Single(rows, r => r.Start == 10.0);
     }
 
+    [Fact]
+    public async Task EngineUnavailableForAWhile_SegmentsWaitWithoutSpendingAttempts_ThenAreTranscribed()
+    {
+        var engine = new UnavailableEngine(unavailableCalls: 6, retryAfter: TimeSpan.FromMilliseconds(100));
+        await using var server = await TestServer.StartAsync(configure: o => o with { Engine = () => engine });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+
+        await DeviceSupport.StreamPcmAsync(server, token, Fixtures.Samples("conversation-3utt.wav"));
+
+        var conversation = Assert.Single(await DeviceSupport.ClosedConversationsAsync(server, user.Id, 1));
+        await DeviceSupport.TranscriptRowsAsync(server, conversation.Id, 3);
+        var jobs = await new JobStore(server.Server.Database, TimeProvider.System).ListAsync(null, TranscriptionScheduler.JobKind, 100, default);
+        Assert.True(engine.Refused >= 6, $"the engine refused {engine.Refused} runs");
+        Assert.All(jobs, j => Assert.InRange(j.Attempts, 0, 1)); // a refusal is the engine's, not the segment's
+        Assert.DoesNotContain(jobs, j => j.State == "failed");
+    }
+
+    /// <summary>An engine that refuses its first runs as a remote engine with an open circuit breaker does, then works.</summary>
+    private sealed class UnavailableEngine(int unavailableCalls, TimeSpan retryAfter) : ITranscriptionEngine
+    {
+        private int _calls;
+
+        public int Refused => Math.Min(Volatile.Read(ref _calls), unavailableCalls);
+
+        public int Workers => 1;
+
+        public string Status => "ok: test engine that is down for a while";
+
+        public ITranscriber CreateWorker() => new Worker(this);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+        private sealed class Worker(UnavailableEngine engine) : ITranscriber
+        {
+            public string Engine => "flaky";
+
+            public string Model => "test";
+
+            public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken) =>
+                Interlocked.Increment(ref engine._calls) <= engine.RefusalLimit
+                    ? throw new EngineUnavailableException("the test engine is down", engine.RetryAfter)
+                    : Task.FromResult<IReadOnlyList<TranscriptSegment>>([new TranscriptSegment(0, samples.Length / 16000.0, "up again")]);
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
+
+        private int RefusalLimit => unavailableCalls;
+
+        private TimeSpan RetryAfter => retryAfter;
+    }
+
     private static async Task ExecuteAsync(Database database, string sql)
     {
         await using var connection = await database.OpenConnectionAsync(default);

@@ -73,8 +73,9 @@ public sealed class WyomingTranscriberTests
             await Assert.ThrowsAsync<IOException>(() => engine.TranscribeAsync(new float[160], CancellationToken.None));
         }
 
-        var fast = await Assert.ThrowsAsync<IOException>(() => engine.TranscribeAsync(new float[160], CancellationToken.None));
+        var fast = await Assert.ThrowsAsync<EngineUnavailableException>(() => engine.TranscribeAsync(new float[160], CancellationToken.None));
         Assert.Contains("failed repeatedly", fast.Message, StringComparison.Ordinal);
+        Assert.InRange(fast.RetryAfter, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1)); // the scheduler rests its worker this long
     }
 
     [Fact]
