@@ -241,10 +241,13 @@ def main():
         results = list(pool.map(lambda p: session(server.port, token, samples, p), plans))
     churn_seconds = time.time() - started
     wait(lambda: server.get("/api/debug/sessions", token)["counts"]["live_sessions"] == 0, 30, "every session to end")
+    # Each session's last log line may still be in the pipe from the server's stderr: wait for all of them.
+    wait(lambda: sum(l.startswith("info session: disconnected") for l in list(server.lines)) >= args.concurrency + args.sessions, 30,
+         "every session's disconnected line")
 
     # Accepted vs stored: per device, the chunks the server read (its disconnected lines) against the WAVs.
     accepted = {}
-    for line in server.lines:
+    for line in list(server.lines):
         if line.startswith("info session: disconnected"):
             fields = dict(f.split("=", 1) for f in line.split()[3:] if "=" in f)
             accepted[fields["client"]] = accepted.get(fields["client"], 0) + (int(fields["frames"]) - 1) // 2 * CHUNK
