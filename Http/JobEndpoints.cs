@@ -1,5 +1,6 @@
 using System.Globalization;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Jobs;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;
@@ -11,8 +12,6 @@ namespace FriendLite.Edge.Http;
 /// </summary>
 internal static class JobEndpoints
 {
-    private static readonly string[] s_states = ["pending", "running", "done", "failed", "cancelled"];
-
     public static Router MapJobs(this Router router, JobStore jobs, Log log)
     {
         router.MapGet("/api/jobs", c => ListAsync(c, jobs), Access.Admin);
@@ -25,9 +24,9 @@ internal static class JobEndpoints
     {
         var query = context.Request.QueryString;
         var state = query["state"];
-        if (state is not null && !s_states.Contains(state))
+        if (state is not null && !JobAnswers.States.Contains(state))
         {
-            throw new HttpError(400, $"state must be one of {string.Join(", ", s_states)}.");
+            throw new HttpError(400, $"state must be one of {string.Join(", ", JobAnswers.States)}.");
         }
 
         var limit = 100;
@@ -49,14 +48,9 @@ internal static class JobEndpoints
 
         var change = retry ? await jobs.RetryAsync(id, context.CancellationToken) : await jobs.CancelAsync(id, context.CancellationToken);
         var job = await jobs.FindAsync(id, context.CancellationToken);
-        switch (change)
+        if (JobAnswers.Refusal(change, id, job?.State, retry) is { } refusal)
         {
-            case JobChange.NotFound:
-                throw new HttpError(404, $"No job has the id {id}.");
-            case JobChange.Running:
-                throw new HttpError(409, $"Job {id} is running; {(retry ? "retry" : "cancel")} it once it has stopped.");
-            case JobChange.Finished:
-                throw new HttpError(409, $"Job {id} is {job?.State}; only {(retry ? "pending, failed or cancelled" : "pending or failed")} jobs can be {(retry ? "retried" : "cancelled")}.");
+            throw new HttpError(change == JobChange.NotFound ? 404 : 409, refusal);
         }
 
         log.Info("jobs", retry ? "job retried by an administrator" : "job cancelled by an administrator", ("job", id), ("user", context.CurrentUser.Id));

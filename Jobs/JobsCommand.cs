@@ -26,7 +26,7 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
     private Command List()
     {
         var state = CliOptions.Create<string?>("--state", "Only jobs in this state: pending, running, done, failed or cancelled.", "STATE", () => null,
-            text => text is "pending" or "running" or "done" or "failed" or "cancelled" ? text : throw new FormatException("is not one of pending, running, done, failed, cancelled"));
+            text => JobAnswers.States.Contains(text) ? text : throw new FormatException($"is not one of {string.Join(", ", JobAnswers.States)}"));
         var kind = CliOptions.Create<string?>("--kind", "Only jobs of this kind (transcribe).", "KIND", () => null, text => text);
         var limit = CliOptions.WholeNumber("--limit", "Show at most this many, newest first.", 50, 1, 100_000);
         var dataDir = CliOptions.DataDirectory();
@@ -56,14 +56,9 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
             var jobId = parse.GetValue(id);
             var change = retry ? await jobs.RetryAsync(jobId, ct) : await jobs.CancelAsync(jobId, ct);
             var job = await jobs.FindAsync(jobId, ct);
-            switch (change)
+            if (JobAnswers.Refusal(change, jobId, job?.State, retry) is { } refusal)
             {
-                case JobChange.NotFound:
-                    return Fail($"No job has the id {jobId}.");
-                case JobChange.Running:
-                    return Fail($"Job {jobId} is running; {name} it once it has stopped.");
-                case JobChange.Finished:
-                    return Fail($"Job {jobId} is {job?.State}; only {(retry ? "pending, failed or cancelled" : "pending or failed")} jobs can be {(retry ? "retried" : "cancelled")}.");
+                return Fail(refusal);
             }
 
             await output.WriteLineAsync(retry ? $"Job {jobId} will run again (attempts 0/{job!.MaxAttempts})." : $"Job {jobId} is cancelled.");

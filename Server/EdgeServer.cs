@@ -108,8 +108,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
-            var transcribing = options.Engine is not null || options.Asr is not null || !string.IsNullOrEmpty(options.ModelPath);
-            var uncut = transcribing ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, TimeProvider.System), log) : null;
+            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, TimeProvider.System), log) : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
             var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
             var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);

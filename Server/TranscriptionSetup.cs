@@ -8,6 +8,10 @@ namespace FriendLite.Edge.Server;
 /// <summary>What <c>serve</c> transcribes with, chosen once at start from the options.</summary>
 internal static class TranscriptionSetup
 {
+    /// <summary>Whether the options ask for transcription at all (an engine, a remote server or a model), whether or not it loads.</summary>
+    public static bool Transcribes(ServerOptions options) =>
+        options.Engine is not null || options.Asr is not null || !string.IsNullOrEmpty(options.ModelPath);
+
     /// <summary>
     /// The transcription engine: a Wyoming server (<c>--asr</c>) or a local model (<c>--model</c>).
     /// A missing or broken model is one log line, not a failed start: audio is still stored.

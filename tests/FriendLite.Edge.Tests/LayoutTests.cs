@@ -13,7 +13,7 @@ public sealed partial class LayoutTests
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
         ["Server"] = ["Http", "Accounts", "Sessions", "Transcription", "Audio", "Storage", "Cli", "Concurrency", "Diagnostics"],
-        ["Http"] = ["Accounts", "Sessions", "Transcription", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
+        ["Http"] = ["Accounts", "Sessions", "Transcription", "Jobs", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
         ["Accounts"] = ["Storage", "Cli", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
         ["Transcription"] = ["Audio", "Wyoming", "Storage", "Cli", "Concurrency", "Diagnostics"],

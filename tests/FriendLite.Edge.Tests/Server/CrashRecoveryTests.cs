@@ -36,12 +36,7 @@ public sealed class CrashRecoveryTests
             }
         }
 
-        using (var server = Process.Start(new ProcessStartInfo(Binary)
-        {
-            ArgumentList = { "serve", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dir.Path, "--model", model, "--threads", "2", "--log-level", "warn" },
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!)
+        using (var server = StartProcess(port, dir.Path, model))
         {
             try
             {
@@ -84,12 +79,7 @@ public sealed class CrashRecoveryTests
             token = (await setup.CreateUserAsync("ann@example.com")).Token;
         }
 
-        using (var server = Process.Start(new ProcessStartInfo(Binary)
-        {
-            ArgumentList = { "serve", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dir.Path, "--model", model, "--threads", "2", "--log-level", "warn" },
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!)
+        using (var server = StartProcess(port, dir.Path, model))
         {
             using var socket = new System.Net.WebSockets.ClientWebSocket();
             try
@@ -121,6 +111,14 @@ public sealed class CrashRecoveryTests
         Assert.InRange(second, utterances[1].StartSample - 8000, utterances[1].StartSample + 8000);
         Assert.Equal(0, CountRows(database, "SELECT count(*) FROM jobs WHERE state <> 'done';"));
     }
+
+    /// <summary>The build's own binary serving with Whisper on <paramref name="port"/>.</summary>
+    private static Process StartProcess(int port, string dataDirectory, string model) => Process.Start(new ProcessStartInfo(Binary)
+    {
+        ArgumentList = { "serve", "--host", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", dataDirectory, "--model", model, "--threads", "2", "--log-level", "warn" },
+        RedirectStandardError = true,
+        UseShellExecute = false,
+    })!;
 
     private static async Task SendAsync(System.Net.WebSockets.ClientWebSocket socket, string type, byte[]? payload)
     {

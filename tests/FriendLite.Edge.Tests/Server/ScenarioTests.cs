@@ -68,7 +68,7 @@ public sealed class ScenarioTests
         var conversations = await DeviceSupport.ConversationsAsync(server, userId);
         Assert.Equal(devices, conversations.Count);
         var framesByClient = lines.Lines.Where(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal))
-            .ToDictionary(l => Field(l, "client"), l => long.Parse(Field(l, "frames"), CultureInfo.InvariantCulture));
+            .ToDictionary(l => LogLines.Field(l, "client"), l => long.Parse(LogLines.Field(l, "frames"), CultureInfo.InvariantCulture));
         var transcripts = new TranscriptStore(database);
         var jobs = new JobStore(database, TimeProvider.System);
         var pendingJobs = await jobs.ListAsync("pending", TranscriptionScheduler.JobKind, 10_000, default);
@@ -86,7 +86,7 @@ public sealed class ScenarioTests
         }
 
         Assert.Equal(0, await jobs.CountAsync(TranscriptionScheduler.JobKind, "running", default));
-        await AssertCountsBackToAsync(baseline);
+        await Invariants.AssertProcessBackToAsync(baseline);
     }
 
     [Fact]
@@ -139,7 +139,7 @@ public sealed class ScenarioTests
         {
             await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
             await device.SendPcmAsync(samples, AudioFormat.Speech);
-            await DeviceSupport.WaitUntilAsync(() => DeviceSupport.ConversationsAsync(server, user.Id).Result.Any(c => c.State == "open"), "the conversation to open");
+            await DeviceSupport.WaitForAsync(async () => (await DeviceSupport.ConversationsAsync(server, user.Id)).Any(c => c.State == "open") ? "open" : null, "the conversation to open");
 
             // Another writer holds the database for 6 s, longer than the 5 s busy timeout, while the conversation closes.
             await using var holder = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={Path.Combine(server.DataDirectory.Path, Database.FileName)};Pooling=False");
@@ -192,20 +192,4 @@ public sealed class ScenarioTests
         }
     }
 
-    private static string Field(string line, string name) => line.Split(' ').Single(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
-
-    /// <summary>With the server gone: descriptors, WAV descriptors, own threads and live groups back to what they were before it started.</summary>
-    private static async Task AssertCountsBackToAsync(Invariants baseline)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        var now = Invariants.Take();
-        while (!(now.WavFds == 0 && now.Fds <= baseline.Fds && now.OwnThreads <= baseline.OwnThreads && now.LiveGroups == baseline.LiveGroups) && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(50);
-            now = Invariants.Take();
-        }
-
-        Assert.True(now.WavFds == 0 && now.Fds <= baseline.Fds && now.OwnThreads <= baseline.OwnThreads && now.LiveGroups == baseline.LiveGroups,
-            $"not back to baseline: before {baseline}, after {now}");
-    }
 }

@@ -95,7 +95,7 @@ public sealed class ShutdownTests
             await server.DisposeAsync();
         }
 
-        var frames = long.Parse(lines.Lines.Single(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal)).Split("frames=")[1].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        var frames = long.Parse(LogLines.Field(lines.Lines.Single(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal)), "frames"), System.Globalization.CultureInfo.InvariantCulture);
         var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(server, userId));
         Assert.Equal(frames / 2 * 320, conversation.SampleCount); // a header frame and a payload frame per packet
     }

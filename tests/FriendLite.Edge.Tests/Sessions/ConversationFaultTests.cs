@@ -49,7 +49,7 @@ public sealed class ConversationFaultTests
             // The server goes on: the next device's conversation is stored once the database heals.
             await ExecuteAsync(server, "DROP TRIGGER injected_close_fault;");
             await DeviceSupport.StreamPcmAsync(server, token, samples);
-            await DeviceSupport.WaitUntilAsync(() => DeviceSupport.ConversationsAsync(server, userId).Result.Count(c => c.State == "closed") == 1, "the second conversation to close");
+            await DeviceSupport.WaitForAsync(async () => (await DeviceSupport.ConversationsAsync(server, userId)).Count(c => c.State == "closed") == 1 ? "closed" : null, "the second conversation to close");
         }
 
         await using var restarted = await TestServer.StartAsync(dataDirectory: dir);

@@ -55,6 +55,21 @@ internal sealed record Invariants(int Fds, int WavFds, int OwnThreads, int LiveG
             $"established {EstablishedServerConnections(server.Port)}, threads [{string.Join(", ", OwnThreadNames())}], fds [{string.Join(", ", Descriptors())}]");
     }
 
+    /// <summary>With the server gone: descriptors, WAV descriptors, own threads and live groups back to what they were before it started.</summary>
+    public static async Task AssertProcessBackToAsync(Invariants baseline)
+    {
+        bool Back(Invariants now) => now.WavFds == 0 && now.Fds <= baseline.Fds && now.OwnThreads <= baseline.OwnThreads && now.LiveGroups == baseline.LiveGroups;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        var now = Take();
+        while (!Back(now) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+            now = Take();
+        }
+
+        Assert.True(Back(now), $"not back to baseline: before {baseline}, after {now}");
+    }
+
     /// <summary>Null when the conversations open in SQLite are exactly the live sessions' current ones; otherwise what differs.</summary>
     public static string? OpenConversationsDisagree(TestServer server)
     {

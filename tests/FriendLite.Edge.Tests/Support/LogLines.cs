@@ -22,6 +22,10 @@ internal sealed class LogLines : TextWriter
 
     public override void WriteLine(string? value) => _lines.Enqueue(value ?? "");
 
+    /// <summary>The value of <c>name=value</c> in a log line.</summary>
+    public static string Field(string line, string name) =>
+        line.Split(' ').Single(f => f.StartsWith(name + "=", StringComparison.Ordinal))[(name.Length + 1)..];
+
     public async Task<string> WaitForAsync(string prefix, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
