@@ -126,9 +126,9 @@ internal sealed partial class TranscriptionScheduler(
             {
                 job = await jobs.ClaimAsync(JobKind, CancellationToken.None);
             }
-            catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+            catch (Exception ex)
             {
-                // The database is busy or failing: wait a poll interval and ask again.
+                // The database is busy or failing (whatever it throws): wait a poll interval and ask again.
                 log.Exception(LogLevel.Warn, "transcription", "could not read the transcription jobs; trying again", ex);
                 job = null;
             }
