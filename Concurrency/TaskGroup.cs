@@ -89,6 +89,30 @@ internal sealed partial class TaskGroup : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts children that only work together (a producer, its consumer, the task that stops them)
+    /// all at once or not at all: a cancellation cannot land between them and leave a producer
+    /// running with no consumer. Throws, starting none, when the group is cancelled or has completed.
+    /// </summary>
+    public void SpawnAll(params ReadOnlySpan<(string Name, Func<CancellationToken, Task> Work)> children)
+    {
+        lock (_gate)
+        {
+            foreach (var (name, work) in children)
+            {
+                ArgumentNullException.ThrowIfNull(work);
+                ThrowIfClosed(name);
+            }
+
+            foreach (var (name, work) in children)
+            {
+                var child = new Child(name);
+                _children.Add(child);
+                child.Task = Task.Run(() => RunChildAsync(child, work));
+            }
+        }
+    }
+
     /// <summary>Hands a resource to the group: disposed after every child has finished, in reverse order.</summary>
     public T Own<T>(T resource) where T : IAsyncDisposable
     {

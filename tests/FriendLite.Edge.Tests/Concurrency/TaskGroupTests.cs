@@ -158,6 +158,42 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
+    public async Task SpawnAll_TheFirstChildFailsAtOnce_TheOthersStillStart()
+    {
+        // A session's receive loop can fail the moment it starts (the socket is already gone). Its
+        // pipeline and watchdog must start anyway, or nothing drains what was read and closes the socket.
+        for (var round = 0; round < 500; round++)
+        {
+            var started = 0;
+            var group = new TaskGroup("session");
+            group.SpawnAll(
+                ("receive", _ =>
+                {
+                    Interlocked.Increment(ref started);
+                    throw new InvalidOperationException("the socket is gone");
+                }),
+                ("pipeline", _ => Task.FromResult(Interlocked.Increment(ref started))),
+                ("watchdog", _ => Task.FromResult(Interlocked.Increment(ref started))));
+            await Assert.ThrowsAsync<InvalidOperationException>(group.WaitAsync);
+            Assert.Equal(3, started);
+        }
+    }
+
+    [Fact]
+    public async Task SpawnAll_IntoCancelledGroup_StartsNone()
+    {
+        await using var group = new TaskGroup("g");
+        group.Cancel();
+        var started = 0;
+
+        Assert.Throws<InvalidOperationException>(() => group.SpawnAll(
+            ("one", _ => Task.FromResult(Interlocked.Increment(ref started))),
+            ("two", _ => Task.FromResult(Interlocked.Increment(ref started)))));
+        await group.WaitQuietlyAsync();
+        Assert.Equal(0, started);
+    }
+
+    [Fact]
     public async Task Spawn_IntoCompletedGroup_Throws()
     {
         var group = new TaskGroup("g");
