@@ -13,14 +13,19 @@ internal sealed class WavWriter : IDisposable
 {
     public const int HeaderBytes = 44;
     private readonly FileStream _file;
+
+    /// <summary>Taken once at creation: FileStream's getter flushes the write buffer, which a full disk refuses.</summary>
+    private readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     private readonly int _refreshEvery;
     private long _sinceRefresh;
     private bool _disposed;
+    private bool _salvaged;
 
     private WavWriter(string path, FileStream file, int sampleRate)
     {
         Path = path;
         _file = file;
+        _handle = file.SafeFileHandle;
         SampleRate = sampleRate;
         _refreshEvery = sampleRate;
     }
@@ -70,12 +75,20 @@ internal sealed class WavWriter : IDisposable
             throw new PlatformNotSupportedException("WAV writing assumes a little-endian machine.");
         }
 
-        _file.Write(MemoryMarshal.AsBytes(samples));
-        SampleCount += samples.Length;
-        _sinceRefresh += samples.Length;
-        if (_sinceRefresh >= _refreshEvery)
+        try
         {
-            RefreshHeader();
+            _file.Write(MemoryMarshal.AsBytes(samples));
+            SampleCount += samples.Length;
+            _sinceRefresh += samples.Length;
+            if (_sinceRefresh >= _refreshEvery)
+            {
+                RefreshHeader();
+            }
+        }
+        catch (IOException)
+        {
+            Salvage();
+            throw;
         }
     }
 
@@ -91,13 +104,17 @@ internal sealed class WavWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _file.Flush();
-        var dataBytes = SampleCount * 2;
+        WriteSizes(SampleCount * 2);
+        _sinceRefresh = 0;
+    }
+
+    private void WriteSizes(long dataBytes)
+    {
         Span<byte> sizes = stackalloc byte[4];
         BinaryPrimitives.WriteUInt32LittleEndian(sizes, (uint)Math.Min(uint.MaxValue, 36 + dataBytes));
-        RandomAccess.Write(_file.SafeFileHandle, sizes, 4);
+        RandomAccess.Write(_handle, sizes, 4);
         BinaryPrimitives.WriteUInt32LittleEndian(sizes, (uint)Math.Min(uint.MaxValue, dataBytes));
-        RandomAccess.Write(_file.SafeFileHandle, sizes, 40);
-        _sinceRefresh = 0;
+        RandomAccess.Write(_handle, sizes, 40);
     }
 
     public void Dispose()
@@ -111,10 +128,42 @@ internal sealed class WavWriter : IDisposable
         {
             RefreshHeader();
         }
+        catch (IOException)
+        {
+            Salvage();
+            throw;
+        }
         finally
         {
             _disposed = true;
-            _file.Dispose();
+            try
+            {
+                _file.Dispose(); // releases the handle even when flushing its buffer fails again
+            }
+            catch (IOException) when (_salvaged)
+            {
+                // The buffer the disk would not take is already left out of the header.
+            }
+        }
+    }
+
+    /// <summary>
+    /// After a failed write (a full disk): the samples the file really holds become the count and
+    /// the header says so at once (its two sizes are overwritten in place, which needs no free
+    /// block), so the WAV reads to its last whole sample and nothing on disk hides behind a stale header.
+    /// </summary>
+    private void Salvage()
+    {
+        _salvaged = true;
+        try
+        {
+            var onDisk = Math.Max(0, (RandomAccess.GetLength(_handle) - HeaderBytes) / 2);
+            SampleCount = Math.Min(SampleCount, onDisk);
+            WriteSizes(SampleCount * 2);
+        }
+        catch (IOException)
+        {
+            // The header keeps its last refresh; start-up repair reads the length again.
         }
     }
 }
