@@ -41,12 +41,12 @@ internal sealed class EdgeServer : IAsyncDisposable
         TranscriptionStatus = transcriptionStatus;
         _log = log;
         _started = started;
-        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), TimeProvider.System);
+        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero };
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
         if (engine is not null)
         {
-            _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, TimeProvider.System), log);
+            _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, options.Time), log);
         }
 
         var conversations = new ConversationStore(database);
@@ -56,7 +56,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapUsers(accounts, log)
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
-            .MapJobs(new JobStore(database, TimeProvider.System), log);
+            .MapJobs(new JobStore(database, options.Time), log);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
@@ -105,12 +105,12 @@ internal sealed class EdgeServer : IAsyncDisposable
         try
         {
             var users = new UserStore(database);
-            var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), TimeProvider.System);
+            var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), options.Time);
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
-            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, TimeProvider.System), log) : null;
+            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, options.Time), log) : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
-            var recovered = await new JobStore(database, TimeProvider.System).RecoverAsync(cancellationToken);
+            var recovered = await new JobStore(database, options.Time).RecoverAsync(cancellationToken);
             var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);
             var (silero, vad) = TranscriptionSetup.LoadVad(options, log);
             if (recovered > 0)

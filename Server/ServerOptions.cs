@@ -63,6 +63,12 @@ internal sealed record ServerOptions(
     /// <summary>Sees every stored sample (the transcription segmenter's hook; tests inject faults through it).</summary>
     public AudioObserver? OnAudio { get; init; }
 
+    /// <summary>The server's clock: timeouts, timestamps, tokens, job retries (tests move it by hand).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server (nothing outside the process sets it).</summary>
+    public FaultHook? Faults { get; init; }
+
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
 }

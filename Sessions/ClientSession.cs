@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using FriendLite.Edge.Concurrency;
@@ -31,7 +30,7 @@ internal sealed class ClientSession : IDisposable
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _receiveDone = new();
-    private long _lastReceived = Stopwatch.GetTimestamp();
+    private long _lastReceived;
     private byte[] _buffer = [];
     private bool _closeSent;
 
@@ -44,6 +43,7 @@ internal sealed class ClientSession : IDisposable
         _settings = settings;
         _serverStopping = serverStopping;
         _log = log;
+        _lastReceived = settings.Time.GetTimestamp();
         _channel = Channel.CreateBounded<SessionMessage>(new BoundedChannelOptions(settings.ChannelCapacity)
         {
             FullMode = BoundedChannelFullMode.Wait,
@@ -67,9 +67,8 @@ internal sealed class ClientSession : IDisposable
     /// <summary>Runs the session's children in <paramref name="group"/> and returns when all have finished.</summary>
     public async Task RunAsync(TaskGroup group)
     {
-        group.Spawn("receive", ReceiveLoopAsync);
-        group.Spawn("pipeline", ct => _recorder.RunAsync(_channel.Reader, ct));
-        group.Spawn("watchdog", WatchdogAsync);
+        // All or none: a receive loop started without its pipeline (or the watchdog that closes it) would wait on a full channel forever.
+        group.SpawnAll(("pipeline", RunPipelineAsync), ("watchdog", WatchdogAsync), ("receive", ReceiveLoopAsync));
         await group.WaitAsync();
     }
 
@@ -89,6 +88,23 @@ internal sealed class ClientSession : IDisposable
         var done = new TaskCompletionSource<string?>(TaskCreationOptions.RunContinuationsAsynchronously);
         await _channel.Writer.WriteAsync(new CloseConversationMessage(done), cancellationToken);
         return await done.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+    }
+
+    /// <summary>
+    /// The recorder drains the channel to its end. If it fails instead, nothing reads the channel any
+    /// more: completing it ends a receive loop waiting on a full channel (the failure has cancelled
+    /// the group, so the watchdog tells the device).
+    /// </summary>
+    private async Task RunPipelineAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _recorder.RunAsync(_channel.Reader, cancellationToken);
+        }
+        finally
+        {
+            _channel.Writer.TryComplete();
+        }
     }
 
     /// <summary>
@@ -113,7 +129,7 @@ internal sealed class ClientSession : IDisposable
 
                 FramesReceived++;
                 BytesReceived += length;
-                Volatile.Write(ref _lastReceived, Stopwatch.GetTimestamp());
+                Volatile.Write(ref _lastReceived, _settings.Time.GetTimestamp());
                 var (message, dropped) = reader.Accept(type, _buffer.AsSpan(0, length));
                 if (dropped)
                 {
@@ -133,6 +149,11 @@ internal sealed class ClientSession : IDisposable
         catch (OperationCanceledException)
         {
             // Aborted after a close that went unanswered, or the session is being cancelled.
+        }
+        catch (ChannelClosedException)
+        {
+            // The pipeline failed and no longer reads: tell the device (the watchdog may not get to it once reading stops) and stop reading.
+            await CloseAsync(WebSocketCloseStatus.InternalServerError, "internal error");
         }
         catch (WebSocketException ex)
         {
@@ -212,7 +233,7 @@ internal sealed class ClientSession : IDisposable
             while (await timer.WaitForNextTickAsync(stop.Token))
             {
                 _channel.Writer.TryWrite(TickMessage.Instance);
-                if (Stopwatch.GetElapsedTime(Volatile.Read(ref _lastReceived)) >= _settings.IdleTimeout)
+                if (_settings.Time.GetElapsedTime(Volatile.Read(ref _lastReceived)) >= _settings.IdleTimeout)
                 {
                     _log.Info("session", "closing: idle timeout", ("client", ClientId), ("seconds", _settings.IdleTimeout.TotalSeconds));
                     await CloseAsync(WebSocketCloseStatus.PolicyViolation, "idle timeout");

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Net.WebSockets;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
@@ -8,10 +8,13 @@ namespace FriendLite.Edge.Sessions;
 /// <summary>Opening and closing a session's conversations: the row, its WAV, and every way closing can fail.</summary>
 internal sealed partial class ConversationRecorder
 {
+    /// <summary>ENOSPC: .NET reports the errno of a failed write as the <see cref="IOException"/>'s HResult on Linux.</summary>
+    private const int DiskFull = 28;
+
     private async Task<OpenConversation> OpenConversationAsync()
     {
         var id = Guid.NewGuid().ToString("N");
-        var started = DateTimeOffset.UtcNow;
+        var started = settings.Time.GetUtcNow();
         var path = ConversationStore.AudioPath(settings.DataDirectory, id, started);
         await store.CreateAsync(new ConversationRow(id, entry.UserId, entry.ClientId, started, null, path, 16000, 0, "open"), CancellationToken.None);
         WavWriter writer;
@@ -21,11 +24,11 @@ internal sealed partial class ConversationRecorder
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            await store.CloseAsync(id, DateTimeOffset.UtcNow, 0, "failed", CancellationToken.None);
+            await store.CloseAsync(id, settings.Time.GetUtcNow(), 0, "failed", CancellationToken.None);
             throw;
         }
 
-        _current = new OpenConversation(id, writer, settings.CreateDetector(), Stopwatch.GetTimestamp());
+        _current = new OpenConversation(id, writer, settings.CreateDetector(), settings.Time.GetTimestamp());
         log.Info("session", "conversation started", ("client", entry.ClientId), ("conversation", id));
         return _current;
     }
@@ -55,12 +58,12 @@ internal sealed partial class ConversationRecorder
         finally
         {
             // Whatever failed above, the WAV is finished and its handle released.
-            state = FinishWav(conversation.Writer) ? state : "failed";
+            state = FinishWav(conversation) ? state : "failed";
         }
 
         try
         {
-            await Transient.RetryAsync(() => store.CloseAsync(conversation.Id, DateTimeOffset.UtcNow, conversation.Writer.SampleCount, state, CancellationToken.None));
+            await Transient.RetryAsync(() => store.CloseAsync(conversation.Id, settings.Time.GetUtcNow(), conversation.Writer.SampleCount, state, CancellationToken.None));
         }
         catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
         {
@@ -76,11 +79,19 @@ internal sealed partial class ConversationRecorder
     }
 
     /// <summary>Writes the final header and closes the file; false when that failed (the audio up to the last refresh is readable, and start-up repair recovers the rest).</summary>
-    private bool FinishWav(WavWriter writer)
+    private bool FinishWav(OpenConversation conversation)
     {
         try
         {
-            writer.Dispose();
+            try
+            {
+                settings.Faults?.Invoke(FaultPoint.WavFinish, conversation.Id, conversation.Writer.SampleCount);
+            }
+            finally
+            {
+                conversation.Writer.Dispose(); // closes the file whatever it throws
+            }
+
             return true;
         }
         catch (IOException ex)
@@ -88,6 +99,20 @@ internal sealed partial class ConversationRecorder
             log.Exception(LogLevel.Error, "session", "could not finish a conversation's WAV", ex);
             return false;
         }
+    }
+
+    /// <summary>
+    /// Audio could not be written (ENOSPC, EIO, a read-only remount): what is stored stays stored
+    /// (the conversation is closed with it), and the device is told in words with 1011 so it keeps
+    /// the rest (a wearable buffers while it cannot upload); the server goes on.
+    /// </summary>
+    private async Task StorageFailedAsync(Exception ex)
+    {
+        _storageFailed = true;
+        var reason = ex.HResult == DiskFull ? "the server's disk is full" : "the server could not store audio";
+        log.Exception(LogLevel.Error, "session", $"{reason}; closing the session of {entry.ClientId}", ex);
+        await CloseConversationAsync("storage error");
+        await closeSession(WebSocketCloseStatus.InternalServerError, reason);
     }
 
     private sealed record OpenConversation(string Id, WavWriter Writer, ISpeechDetector Vad, long Opened);

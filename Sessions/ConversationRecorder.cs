@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using FriendLite.Edge.Audio;
@@ -32,7 +31,7 @@ internal sealed partial class ConversationRecorder(
 {
     private readonly List<SpeechSegment> _segments = [];
     private readonly SegmentSubmitter _transcription = new(entry, settings, scheduler, log);
-    private readonly PayloadDecoder _decoder = new(protocol, entry.ClientId, log);
+    private readonly PayloadDecoder _decoder = new(protocol, entry.ClientId, settings.Faults, log);
 
     /// <summary>
     /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
@@ -42,7 +41,10 @@ internal sealed partial class ConversationRecorder(
     private ISpeechDetector? _awaitingSpeech;
     private SampleRing? _preRoll;
     private OpenConversation? _current;
-    private long _lastSpeech = Stopwatch.GetTimestamp();
+    private long _lastSpeech = settings.Time.GetTimestamp();
+
+    /// <summary>Set when audio could not be stored (a full disk): the session is closing, and what still arrives is counted, not stored.</summary>
+    private bool _storageFailed;
 
     public string? CurrentConversationId => _current?.Id;
 
@@ -51,6 +53,9 @@ internal sealed partial class ConversationRecorder(
     public long CorruptPackets => _decoder.CorruptPackets;
 
     public long ConversationsClosed { get; private set; }
+
+    /// <summary>Packets that arrived after a storage failure had closed the session (the device was told; they were never accepted).</summary>
+    public long PacketsNotStored { get; private set; }
 
     public long SegmentsSubmitted => _transcription.SegmentsSubmitted;
 
@@ -74,6 +79,10 @@ internal sealed partial class ConversationRecorder(
             {
                 await CloseConversationAsync("disconnect");
                 await _transcription.DrainAsync();
+                if (PacketsNotStored > 0)
+                {
+                    log.Warn("session", "packets that arrived after the storage failure were not stored", ("client", entry.ClientId), ("packets", PacketsNotStored));
+                }
             }
             finally
             {
@@ -92,8 +101,19 @@ internal sealed partial class ConversationRecorder(
     {
         switch (message)
         {
+            case AudioPacketMessage when _storageFailed:
+                PacketsNotStored++;
+                break;
             case AudioPacketMessage packet:
-                await WriteAsync(packet);
+                try
+                {
+                    await WriteAsync(packet);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    await StorageFailedAsync(ex);
+                }
+
                 break;
             case AudioStartMessage start:
                 _awaitingSpeech = null; // the device starts a stream on purpose: its first audio opens a conversation
@@ -106,7 +126,7 @@ internal sealed partial class ConversationRecorder(
             case CloseConversationMessage close:
                 close.Done.TrySetResult(await CloseConversationAsync("api"));
                 break;
-            case TickMessage when _current is not null && Stopwatch.GetElapsedTime(Math.Max(_lastSpeech, _current.Opened)) >= settings.ConversationTimeout:
+            case TickMessage when _current is not null && settings.Time.GetElapsedTime(Math.Max(_lastSpeech, _current.Opened)) >= settings.ConversationTimeout:
                 await CloseConversationAsync("timeout");
                 _awaitingSpeech = settings.CreateDetector();
                 _preRoll = new SampleRing((int)(settings.PreRoll.TotalSeconds * 16000));
@@ -162,12 +182,13 @@ internal sealed partial class ConversationRecorder(
         }
 
         var offset = conversation.Writer.SampleCount;
+        settings.Faults?.Invoke(FaultPoint.WavWrite, conversation.Id, offset);
         conversation.Writer.Write(samples);
         observer?.Invoke(conversation.Id, offset, samples);
         conversation.Vad.Process(samples, _segments);
         if (conversation.Vad.InSpeech || _segments.Count > 0)
         {
-            _lastSpeech = Stopwatch.GetTimestamp();
+            _lastSpeech = settings.Time.GetTimestamp();
         }
     }
 

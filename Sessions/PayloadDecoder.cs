@@ -10,7 +10,7 @@ namespace FriendLite.Edge.Sessions;
 /// empty result); the run of corrupt packets in a row tells the session when to give up. Owns the
 /// decoder and the converter; its owner, the <see cref="ConversationRecorder"/>, disposes it.
 /// </summary>
-internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, Log log) : IDisposable
+internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, FaultHook? faults, Log log) : IDisposable
 {
     private OpusPacketDecoder? _opus;
     private PcmConverter? _pcm;
@@ -35,6 +35,7 @@ internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, L
     /// <summary>Decodes a payload; a corrupt Opus packet is counted and skipped (an empty result).</summary>
     public ReadOnlySpan<short> Decode(AudioPacketMessage packet)
     {
+        faults?.Invoke(FaultPoint.Decode, clientId, PacketsDecoded);
         if (protocol == DeviceProtocol.Pcm)
         {
             UseFormat(packet.Format);

@@ -1,4 +1,5 @@
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
@@ -42,6 +43,12 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
 
     /// <summary>How often the watchdog checks idleness and the conversation timer.</summary>
     public TimeSpan TickInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>The clock timeouts are measured with and conversations are stamped by (tests move it by hand).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server.</summary>
+    public FaultHook? Faults { get; init; }
 }
 
 /// <summary>Observes the 16 kHz mono samples of a conversation as they are stored (the transcription segmenter's hook).</summary>

@@ -167,14 +167,13 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Row13_StageFailsMidStream_WavClosedValidUpToTheLastSampleAndSessionEnds()
     {
-        var calls = 0;
         await using var server = await TestServer.StartAsync(configure: o => o with
         {
-            OnAudio = (_, _, _) =>
+            Faults = (point, _, stored) =>
             {
-                if (++calls == 40)
+                if (point == FaultPoint.WavWrite && stored == 40 * 320)
                 {
-                    throw new IOException("injected: the disk is full");
+                    throw new IOException("injected: Input/output error", 5);
                 }
             },
         });
@@ -186,7 +185,7 @@ public sealed class LifecycleTests
             await device.SendOpusAsync(Packets.Take(100));
             var (status, reason) = await device.WaitForCloseAsync();
             Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
-            Assert.Equal("internal error", reason);
+            Assert.Equal("the server could not store audio", reason);
         }
 
         await Invariants.AssertBackToAsync(baseline, server);
