@@ -36,6 +36,9 @@ internal sealed class WavWriter : IDisposable
 
     public long SampleCount { get; private set; }
 
+    /// <summary>Samples written since the header was last refreshed (and the buffer handed to the OS).</summary>
+    public long Unrefreshed => _sinceRefresh;
+
     public TimeSpan Duration => TimeSpan.FromSeconds((double)SampleCount / SampleRate);
 
     /// <summary>Creates a new file (never overwrites one) and its directories.</summary>

@@ -131,6 +131,19 @@ internal sealed partial class ConversationRecorder(
                 _awaitingSpeech = settings.CreateDetector();
                 _preRoll = new SampleRing((int)(settings.PreRoll.TotalSeconds * 16000));
                 break;
+            case TickMessage when _current is { Writer.Unrefreshed: > 0 } && !_storageFailed:
+                // A device that paused keeps its last samples in the file's buffer: one tick later they
+                // are in the file and its header, so a kill -9 loses at most a tick of what was read.
+                try
+                {
+                    _current.Writer.RefreshHeader();
+                }
+                catch (IOException ex)
+                {
+                    await StorageFailedAsync(ex);
+                }
+
+                break;
         }
     }
 

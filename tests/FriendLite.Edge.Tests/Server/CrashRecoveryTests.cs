@@ -64,7 +64,7 @@ public sealed class CrashRecoveryTests
     }
 
     [Fact]
-    public async Task Kill9_MidUtterance_NextStartTranscribesTheSpeechTheVadHadNotCut()
+    public async Task Row22_Kill9MidUtterance_NextStartRepairsTheWavKeepsEverySampleAndTranscribesWhatTheVadHadNotCut()
     {
         using var dir = new TempDirectory();
         var samples = Fixtures.Samples("conversation-3utt.wav");
@@ -73,12 +73,15 @@ public sealed class CrashRecoveryTests
         var port = TestServer.FreePort();
         var database = Database.Open(dir.Path);
         string token;
+        string userId;
         await using (var setup = await TestServer.StartAsync(dataDirectory: dir))
         {
             setup.KeepDataDirectory = true;
-            token = (await setup.CreateUserAsync("ann@example.com")).Token;
+            (var user, token) = await setup.CreateUserAsync("ann@example.com");
+            userId = user.Id;
         }
 
+        var cut = 0;
         using (var server = StartProcess(port, dir.Path, model))
         {
             using var socket = new System.Net.WebSockets.ClientWebSocket();
@@ -86,7 +89,7 @@ public sealed class CrashRecoveryTests
             {
                 await WaitForHealthAsync(port);
                 // The first utterance and half of the second; the device stays connected.
-                var cut = (int)(utterances[1].StartSample + ((utterances[1].EndSample - utterances[1].StartSample) / 2));
+                cut = (int)(utterances[1].StartSample + ((utterances[1].EndSample - utterances[1].StartSample) / 2));
                 await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/ws_pcm?token={token}"), CancellationToken.None);
                 await SendAsync(socket, WyomingEvent.AudioStart, null);
                 for (var offset = 0; offset < cut; offset += 3200)
@@ -106,10 +109,18 @@ public sealed class CrashRecoveryTests
 
         await using var restarted = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = model, Threads = 2 });
         restarted.KeepDataDirectory = true;
+        var baseline = Invariants.Take();
+
+        // The conversation the kill left open is closed from its repaired WAV, with every sample the server had read.
+        var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(restarted, userId));
+        Assert.Equal("closed", conversation.State);
+        Assert.Equal(cut, conversation.SampleCount);
+        Assert.Equal(samples[..cut], WavFile.Read(conversation.AudioPath!).Samples);
         await DeviceSupport.WaitUntilAsync(() => CountRows(database, "SELECT count(*) FROM transcript_segments;") == 2, "the cut-off utterance to be transcribed", TimeSpan.FromSeconds(60));
         var second = CountRows(database, "SELECT CAST(round(min(start_seconds) * 16000) AS INTEGER) FROM transcript_segments WHERE start_seconds > 0.5 + " + (utterances[0].EndSample / 16000.0).ToString(CultureInfo.InvariantCulture) + ";");
         Assert.InRange(second, utterances[1].StartSample - 8000, utterances[1].StartSample + 8000);
         Assert.Equal(0, CountRows(database, "SELECT count(*) FROM jobs WHERE state <> 'done';"));
+        await Invariants.AssertBackToAsync(baseline, restarted);
     }
 
     /// <summary>The build's own binary serving with Whisper on <paramref name="port"/>.</summary>
