@@ -3,6 +3,7 @@ using System.Globalization;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Tests.Audio;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 using FriendLite.Edge.Wyoming;
@@ -166,6 +167,100 @@ public sealed class ScenarioTests
         Assert.Equal(samples, WavFile.Read(conversation.AudioPath!).Samples);
         Assert.DoesNotContain(lines.Lines, l => l.Contains("could not record conversation", StringComparison.Ordinal));
         await Invariants.AssertBackToAsync(baseline, server);
+    }
+
+    [Fact]
+    public async Task Row14_AThousandSessionsChurned_ConnectionsDescriptorsAndThreadsBackToBaseline()
+    {
+        const int sessions = 1000;
+        await using var server = await TestServer.StartAsync();
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var chunk = Fixtures.Samples("jfk.wav")[..1600];
+        await DeviceSupport.StreamPcmAsync(server, token, chunk); // warm-up: the first session opens the database's pool
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        var baseline = Invariants.Take();
+
+        // Ten at a time, each a short conversation: connect, 100 ms of audio, audio-stop, close.
+        var next = 0;
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(async _ =>
+        {
+            while (Interlocked.Increment(ref next) <= sessions)
+            {
+                await DeviceSupport.StreamPcmAsync(server, token, chunk);
+            }
+        }));
+
+        await Invariants.AssertBackToAsync(baseline, server);
+        var conversations = await DeviceSupport.ClosedConversationsAsync(server, user.Id, sessions + 1);
+        Assert.Equal(sessions + 1, conversations.Count);
+        Assert.All(conversations, c => Assert.Equal(chunk.Length, c.SampleCount));
+    }
+
+    [Fact]
+    public async Task Row15_200SessionsStreamInRealTimeWhileWhisperTranscribes_HealthAnswersNothingLostCountsBack()
+    {
+        const int devices = 200;
+        var model = Fixtures.Path("ggml-tiny.en-for-tests.bin");
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = model, Threads = 1, TranscriptionQueue = 8 });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var speech = Fixtures.Samples("jfk.wav")[..(5 * 16000)];
+        await DeviceSupport.StreamPcmAsync(server, token, speech); // warm-up
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        var baseline = Invariants.Take();
+        ThreadPool.GetMinThreads(out var minWorkers, out _);
+        var poolBefore = ThreadPool.ThreadCount;
+
+        // Every device sends 5 s of speech at its real pace (100 ms chunks every 100 ms) while one
+        // Whisper worker transcribes what it can. Starvation is what a user would notice: /health
+        // stalling, audio not stored. The pool's growth is printed (the devices share this process
+        // and its 2 cores with the server, so the figure is not the server's alone).
+        var connected = new List<DeviceClient>();
+        for (var i = 0; i < devices; i++)
+        {
+            connected.Add(await DeviceClient.ConnectAsync(server, "/ws_pcm", token, $"pendant-{i}"));
+        }
+
+        var mostPoolThreads = poolBefore;
+        var slowestHealth = TimeSpan.Zero;
+        using var stop = new CancellationTokenSource();
+        var probe = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var clock = Stopwatch.StartNew();
+                using var answer = await server.Client.GetAsync("/health");
+                Assert.Equal(System.Net.HttpStatusCode.OK, answer.StatusCode);
+                slowestHealth = clock.Elapsed > slowestHealth ? clock.Elapsed : slowestHealth;
+                mostPoolThreads = Math.Max(mostPoolThreads, ThreadPool.ThreadCount);
+                await Task.Delay(100);
+            }
+        });
+        await Task.WhenAll(connected.Select(async device =>
+        {
+            await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+            var pace = Stopwatch.StartNew();
+            for (var offset = 0; offset < speech.Length; offset += 1600)
+            {
+                await device.SendEventAsync(WyomingEvent.AudioChunk, AudioFormat.Speech, AudioTests.Bytes(speech[offset..(offset + 1600)]));
+                var due = TimeSpan.FromMilliseconds(((offset / 1600) + 1) * 100) - pace.Elapsed;
+                if (due > TimeSpan.Zero)
+                {
+                    await Task.Delay(due);
+                }
+            }
+
+            await device.SendEventAsync(WyomingEvent.AudioStop);
+            await device.CloseAsync();
+            await device.DisposeAsync();
+        }));
+        await stop.CancelAsync();
+        await probe;
+
+        var conversations = await DeviceSupport.ClosedConversationsAsync(server, user.Id, devices + 1);
+        Assert.All(conversations, c => Assert.Equal(speech.Length, c.SampleCount));
+        Assert.True(slowestHealth < TimeSpan.FromSeconds(5), $"/health took {slowestHealth} while devices streamed");
+        await Invariants.AssertBackToAsync(baseline, server);
+        Console.WriteLine($"row 15: pool threads {poolBefore} -> at most {mostPoolThreads} (minimum {minWorkers}), slowest /health {slowestHealth.TotalMilliseconds:F0} ms"); // after the counts: the console adds a thread and a pipe
     }
 
     /// <summary>An engine whose every run fails, as a broken model or a bug would.</summary>

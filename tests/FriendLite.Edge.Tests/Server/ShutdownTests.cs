@@ -10,6 +10,7 @@ using FriendLite.Edge.Wyoming;
 namespace FriendLite.Edge.Tests.Server;
 
 /// <summary>Stopping with a transcription backlog: in time, and nothing queued is lost.</summary>
+[Collection(SerialTests.Name)]
 public sealed class ShutdownTests
 {
     [Fact]
@@ -64,10 +65,12 @@ public sealed class ShutdownTests
     }
 
     [Fact]
-    public async Task Stop_WhileThePipelineIsBehindAndTheDeviceNeverAnswersTheClose_EveryPacketReadIsStored()
+    public async Task Row05_StopWhileTheReceiveLoopIsBlockedOnAFullChannel_InTimeEveryPacketReadStoredCountsBack()
     {
         using var dir = new TempDirectory();
         var lines = new LogLines(LogLevel.Info);
+        var baseline = Invariants.Take();
+        var clock = new Stopwatch();
         var server = await TestServer.StartAsync(log: lines.Log, dataDirectory: dir, shutdownTimeout: TimeSpan.FromSeconds(15), configure: o => o with
         {
             OnAudio = (_, _, _) => Thread.Sleep(10), // a stage that falls behind a device sending as fast as it can
@@ -87,7 +90,9 @@ public sealed class ShutdownTests
 
             // The device never answers the 1001: after the close grace the receive is aborted while
             // it waits for room in the channel, holding a packet it has already read.
+            clock.Start();
             Assert.True(await server.Server.StopAsync());
+            clock.Stop();
             await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(5)));
         }
         finally
@@ -98,5 +103,7 @@ public sealed class ShutdownTests
         var frames = long.Parse(LogLines.Field(lines.Lines.Single(l => l.StartsWith("info session: disconnected", StringComparison.Ordinal)), "frames"), System.Globalization.CultureInfo.InvariantCulture);
         var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(server, userId));
         Assert.Equal(frames / 2 * 320, conversation.SampleCount); // a header frame and a payload frame per packet
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(15), $"the stop took {clock.Elapsed}, past its 15 s deadline");
+        await Invariants.AssertProcessBackToAsync(baseline);
     }
 }

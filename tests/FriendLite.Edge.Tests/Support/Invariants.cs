@@ -125,7 +125,7 @@ internal sealed record Invariants(int Fds, int WavFds, int OwnThreads, int LiveG
     private static List<string> OwnThreadNames() =>
         [.. Directory.GetDirectories("/proc/self/task")
             .Select(t => SafeRead(Path.Combine(t, "comm")).Trim())
-            .Where(name => name != ".NET TP Worker")];
+            .Where(name => name is not (".NET TP Worker" or ".NET BGC"))]; // the background GC's thread starts at the first such collection
 
     private static string Target(string fd)
     {
