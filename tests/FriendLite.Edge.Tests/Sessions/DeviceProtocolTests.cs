@@ -184,6 +184,7 @@ public sealed class DeviceProtocolTests
     [InlineData("huge header", WebSocketCloseStatus.MessageTooBig, "frame larger than 16384 bytes")]
     [InlineData("unsupported width", WebSocketCloseStatus.InvalidMessageType, "sample width 5 bytes is not supported")]
     [InlineData("missing type", WebSocketCloseStatus.InvalidPayloadData, "the event has no 'type'")]
+    [InlineData("invalid json under a long name", WebSocketCloseStatus.InvalidPayloadData, "bad event header: invalid JSON")]
     public async Task Violation_ClosesWithStatusAndReason_KeepingAudioAcceptedBefore(string violation, WebSocketCloseStatus status, string reason)
     {
         await using var server = await TestServer.StartAsync();
@@ -220,15 +221,38 @@ public sealed class DeviceProtocolTests
             case "missing type":
                 await device.SendTextAsync("{\"data\":{}}");
                 break;
+            case "invalid json under a long name":
+                await device.SendTextAsync("{\"type\":\"audio-chunk\",\"data\":{\"" + string.Concat(Enumerable.Repeat("überlang", 40)) + "\": tru}}");
+                break;
         }
 
         var (closeStatus, closeReason) = await device.WaitForCloseAsync();
 
         Assert.Equal(status, closeStatus);
         Assert.Contains(reason, closeReason, StringComparison.Ordinal);
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(closeReason!), 1, 123); // RFC 6455: a close frame's reason is at most 123 bytes
         var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
         Assert.Equal(Enumerable.Repeat((short)7, 1600), WavFile.Read(conversation.AudioPath!).Samples);
         await WaitForNoSessionsAsync(server);
+    }
+
+    [Theory]
+    [InlineData("short reason", "short reason")]
+    [InlineData("", "")]
+    public void FitCloseReason_ShortReasonsUnchanged(string reason, string expected) =>
+        Assert.Equal(expected, FriendLite.Edge.Sessions.ClientSession.FitCloseReason(reason));
+
+    [Fact]
+    public void FitCloseReason_LongReason_CutToAWholeCharacterWithinTheFrameLimit()
+    {
+        var reason = "bad event header: " + string.Concat(Enumerable.Repeat("über🎙", 40));
+
+        var fitted = FriendLite.Edge.Sessions.ClientSession.FitCloseReason(reason);
+
+        Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(fitted), 100, 123);
+        Assert.EndsWith("…", fitted, StringComparison.Ordinal);
+        Assert.StartsWith(fitted[..^1], reason, StringComparison.Ordinal);
+        Assert.DoesNotContain('\uFFFD', fitted);
     }
 
     [Fact]
