@@ -255,34 +255,6 @@ internal sealed class ClientSession : IDisposable
         }
     }
 
-    /// <summary>
-    /// A close frame's reason is at most 123 UTF-8 bytes (RFC 6455, 5.5.1); a longer one makes the
-    /// send throw. Cut on a character boundary, with an ellipsis saying so.
-    /// </summary>
-    internal static string FitCloseReason(string reason)
-    {
-        const int limit = 123;
-        if (System.Text.Encoding.UTF8.GetByteCount(reason) <= limit)
-        {
-            return reason;
-        }
-
-        var cut = new System.Text.StringBuilder();
-        var bytes = 3; // the ellipsis
-        foreach (var rune in reason.EnumerateRunes())
-        {
-            bytes += rune.Utf8SequenceLength;
-            if (bytes > limit)
-            {
-                break;
-            }
-
-            cut.Append(rune.ToString());
-        }
-
-        return cut.Append('…').ToString();
-    }
-
     /// <summary>Sends a close frame once, then gives the device <see cref="SessionSettings.CloseGrace"/> to answer before the receive is aborted.</summary>
     private async Task CloseAsync(WebSocketCloseStatus status, string reason)
     {
@@ -308,7 +280,7 @@ internal sealed class ClientSession : IDisposable
             if (_socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
             {
                 using var timeout = new CancellationTokenSource(_settings.CloseGrace);
-                await _socket.CloseOutputAsync(status, FitCloseReason(reason), timeout.Token);
+                await _socket.CloseOutputAsync(status, CloseReason.Fit(reason), timeout.Token);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)

@@ -240,14 +240,14 @@ public sealed class DeviceProtocolTests
     [InlineData("short reason", "short reason")]
     [InlineData("", "")]
     public void FitCloseReason_ShortReasonsUnchanged(string reason, string expected) =>
-        Assert.Equal(expected, FriendLite.Edge.Sessions.ClientSession.FitCloseReason(reason));
+        Assert.Equal(expected, FriendLite.Edge.Sessions.CloseReason.Fit(reason));
 
     [Fact]
     public void FitCloseReason_LongReason_CutToAWholeCharacterWithinTheFrameLimit()
     {
         var reason = "bad event header: " + string.Concat(Enumerable.Repeat("über🎙", 40));
 
-        var fitted = FriendLite.Edge.Sessions.ClientSession.FitCloseReason(reason);
+        var fitted = FriendLite.Edge.Sessions.CloseReason.Fit(reason);
 
         Assert.InRange(System.Text.Encoding.UTF8.GetByteCount(fitted), 100, 123);
         Assert.EndsWith("…", fitted, StringComparison.Ordinal);
