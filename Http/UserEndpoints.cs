@@ -1,16 +1,17 @@
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Sessions;
 
 namespace FriendLite.Edge.Http;
 
 /// <summary>User management (admins) and the signed-in user's own record.</summary>
 internal static class UserEndpoints
 {
-    public static Router MapUsers(this Router router, AccountService accounts, Log log)
+    public static Router MapUsers(this Router router, AccountService accounts, SessionRegistry sessions, Log log)
     {
         router.MapGet("/api/users", context => ListAsync(context, accounts), Access.Admin);
         router.MapPost("/api/users", context => CreateAsync(context, accounts, log), Access.Admin);
-        router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, log), Access.Admin);
+        router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, sessions, log), Access.Admin);
         router.MapGet("/api/users/{id}", context => GetAsync(context, accounts));
         router.MapGet("/api/me", WriteMeAsync);
         router.MapGet("/users/me", WriteMeAsync); // fastapi-users' path, which Friend-Lite's clients use
@@ -52,7 +53,7 @@ internal static class UserEndpoints
         await context.WriteJsonAsync(201, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
     }
 
-    private static async Task DeleteAsync(RequestContext context, AccountService accounts, Log log)
+    private static async Task DeleteAsync(RequestContext context, AccountService accounts, SessionRegistry sessions, Log log)
     {
         var id = context.Route("id");
         if (id == context.CurrentUser.Id)
@@ -66,6 +67,12 @@ internal static class UserEndpoints
             "true" or "1" => true,
             var other => throw new HttpError(400, $"delete_data must be true or false, not '{other}'."),
         };
+        // Their devices first: a session left recording would write into a deleted WAV and a deleted row.
+        if (!await sessions.EndUserSessionsAsync(id, "the account was deleted", TimeSpan.FromSeconds(10), context.CancellationToken))
+        {
+            log.Warn("auth", "a session of the user being deleted did not end within 10 s", ("user", id));
+        }
+
         var deletion = await accounts.DeleteUserAsync(id, deleteData, context.CancellationToken) ?? throw new HttpError(404, "No such user.");
         foreach (var problem in deletion.Problems)
         {

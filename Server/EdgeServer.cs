@@ -53,7 +53,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
-            .MapUsers(accounts, log)
+            .MapUsers(accounts, Sessions, log)
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(new JobStore(database, options.Time), log);

@@ -82,6 +82,9 @@ internal sealed class ClientSession : IDisposable
         _sendLock.Dispose();
     }
 
+    /// <summary>Ends the session from the server's side: a close frame saying why, then the usual drain.</summary>
+    public Task EndAsync(WebSocketCloseStatus status, string reason) => CloseAsync(status, reason);
+
     /// <summary>Closes the current conversation now; its id, or null when none was open.</summary>
     public async Task<string?> CloseConversationAsync(CancellationToken cancellationToken)
     {

@@ -69,6 +69,35 @@ internal sealed class SessionRegistry(int maxSessions)
         }
     }
 
+    /// <summary>
+    /// Ends a user's live sessions with a close saying why (1008), and waits until they have
+    /// finished (conversations closed, files released) or <paramref name="timeout"/> has passed;
+    /// false when some were still live then.
+    /// </summary>
+    public async Task<bool> EndUserSessionsAsync(string userId, string reason, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        while (List(userId) is { Count: > 0 } live)
+        {
+            foreach (var entry in live)
+            {
+                if (entry.Session is { } session)
+                {
+                    await session.EndAsync(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, reason);
+                }
+            }
+
+            if (System.Diagnostics.Stopwatch.GetElapsedTime(started) > timeout)
+            {
+                return false;
+            }
+
+            await Task.Delay(20, cancellationToken);
+        }
+
+        return true;
+    }
+
     /// <summary>Live sessions, of one user or (null) of everyone.</summary>
     public IReadOnlyList<SessionEntry> List(string? userId)
     {

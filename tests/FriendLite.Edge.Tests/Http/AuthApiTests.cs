@@ -300,6 +300,31 @@ public sealed class AuthApiTests
     }
 
     [Fact]
+    public async Task Delete_WithDataWhileTheirDeviceStreams_DeviceClosedFirstNothingOfThemLeft()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (_, adminToken) = await server.CreateUserAsync("boss@example.com", admin: true);
+        var (ann, annToken) = await server.CreateUserAsync("ann@example.com");
+        using var admin = server.ClientWithToken(adminToken);
+        var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", annToken);
+        await device.SendEventAsync(FriendLite.Edge.Wyoming.WyomingEvent.AudioStart, FriendLite.Edge.Audio.AudioFormat.Speech);
+        await device.SendPcmAsync(Fixtures.Samples("jfk.wav"), FriendLite.Edge.Audio.AudioFormat.Speech);
+        await DeviceSupport.WaitForAsync(async () => (await DeviceSupport.ConversationsAsync(server, ann.Id)).SingleOrDefault(c => c.State == "open"), "the conversation to open");
+
+        using var deleted = await admin.DeleteAsync($"/api/users/{ann.Id}?delete_data=true");
+
+        // The device is told before the data goes, so no session goes on recording into a deleted WAV.
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        var (status, reason) = await device.WaitForCloseAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, status);
+        Assert.Equal("the account was deleted", reason);
+        await device.DisposeAsync();
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        Assert.Equal(0L, await CountConversationsAsync(server, ann.Id));
+        Assert.Empty(Directory.GetFiles(Path.Combine(server.DataDirectory.Path, "audio"), "*.wav", SearchOption.AllDirectories));
+    }
+
+    [Fact]
     public async Task Bootstrap_AdminFromOptions_IsCreatedOnceAndCanLogIn()
     {
         using var dir = new TempDirectory();
