@@ -27,6 +27,7 @@ internal sealed partial class ClientSession : IDisposable
     private readonly Log _log;
     private readonly Channel<SessionMessage> _channel;
     private readonly ConversationRecorder _recorder;
+    private readonly ByteBudget _queued;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _receiveDone = new();
@@ -49,6 +50,7 @@ internal sealed partial class ClientSession : IDisposable
             FullMode = BoundedChannelFullMode.Wait,
             SingleReader = true,
         });
+        _queued = new ByteBudget(settings.MaxQueuedBytes);
         _recorder = new ConversationRecorder(entry, protocol, settings, store, observer, scheduler, CloseAsync, log);
     }
 
@@ -61,6 +63,9 @@ internal sealed partial class ClientSession : IDisposable
     public long BytesReceived { get; private set; }
 
     public long ChunksDropped { get; private set; }
+
+    /// <summary>Payload bytes read from the device and not yet stored by the pipeline (at most <see cref="SessionSettings.MaxQueuedBytes"/> and one payload).</summary>
+    public long QueuedBytes => _queued.Used;
 
     public ConversationRecorder Recorder => _recorder;
 
@@ -102,11 +107,12 @@ internal sealed partial class ClientSession : IDisposable
     {
         try
         {
-            await _recorder.RunAsync(_channel.Reader, cancellationToken);
+            await _recorder.RunAsync(_channel.Reader, _queued, cancellationToken);
         }
         finally
         {
             _channel.Writer.TryComplete();
+            _queued.Close();
         }
     }
 
@@ -178,12 +184,21 @@ internal sealed partial class ClientSession : IDisposable
     /// </summary>
     private async Task WriteAsync(SessionMessage message)
     {
+        var bytes = message is AudioPacketMessage packet ? packet.Payload.Length : 0;
+        var taken = false;
         try
         {
+            await _queued.TakeAsync(bytes, _abort.Token);
+            taken = true;
             await _channel.Writer.WriteAsync(message, _abort.Token);
         }
         catch (OperationCanceledException) when (_abort.IsCancellationRequested)
         {
+            if (!taken)
+            {
+                _queued.Take(bytes);
+            }
+
             await _channel.Writer.WriteAsync(message, CancellationToken.None);
             throw;
         }

@@ -1,6 +1,7 @@
 using System.Net.WebSockets;
 using System.Threading.Channels;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -62,7 +63,7 @@ internal sealed partial class ConversationRecorder(
     /// <summary>Segments this session still tracks for its drain (bounded by the queue, however long the session).</summary>
     public int SegmentsTracked => _transcription.Tracked;
 
-    public async Task RunAsync(ChannelReader<SessionMessage> reader, CancellationToken sessionToken)
+    public async Task RunAsync(ChannelReader<SessionMessage> reader, ByteBudget queued, CancellationToken sessionToken)
     {
         _transcription.Start(sessionToken);
         try
@@ -71,6 +72,10 @@ internal sealed partial class ConversationRecorder(
             await foreach (var message in reader.ReadAllAsync(CancellationToken.None))
             {
                 await HandleAsync(message);
+                if (message is AudioPacketMessage packet)
+                {
+                    queued.Return(packet.Payload.Length);
+                }
             }
         }
         finally

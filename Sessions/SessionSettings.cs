@@ -22,6 +22,13 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>Messages between the receive loop and the pipeline: ~10 s of 20 ms frames; when full the receive loop waits (TCP pushes back on the device).</summary>
     public int ChannelCapacity { get; init; } = 512;
 
+    /// <summary>
+    /// Payload bytes between the receive loop and the pipeline. The channel counts messages, so 512
+    /// of the largest payloads were 128 MiB per session; this bounds them at 1 MiB (32 s of 16 kHz
+    /// speech), and the receive loop waits (TCP pushes back) while it is spent.
+    /// </summary>
+    public int MaxQueuedBytes { get; init; } = 1024 * 1024;
+
     /// <summary>How long to wait for a device's close reply before dropping the connection.</summary>
     public TimeSpan CloseGrace { get; init; } = TimeSpan.FromSeconds(2);
 

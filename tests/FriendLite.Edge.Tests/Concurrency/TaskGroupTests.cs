@@ -158,6 +158,32 @@ public sealed class TaskGroupTests
     }
 
     [Fact]
+    public async Task ByteBudget_WaitsWhileSpent_ReturnLetsTheNextIn_CloseLetsEveryoneIn()
+    {
+        var budget = new ByteBudget(1000);
+        await budget.TakeAsync(600, default);
+        await budget.TakeAsync(400, default);
+
+        var third = budget.TakeAsync(10, default).AsTask();
+        await Task.Delay(50);
+        Assert.False(third.IsCompleted); // 1,010 would overspend 1,000
+        budget.Return(600);
+        await third.WaitAsync(Long);
+        Assert.Equal(410, budget.Used);
+
+        // Larger than the whole budget: waits for the rest to drain, then passes alone.
+        var huge = budget.TakeAsync(5000, default).AsTask();
+        await Task.Delay(50);
+        Assert.False(huge.IsCompleted);
+        budget.Return(410);
+        await huge.WaitAsync(Long);
+
+        var blocked = budget.TakeAsync(1, default).AsTask();
+        budget.Close(); // the consumer is gone: nobody may wait for it
+        await blocked.WaitAsync(Long);
+    }
+
+    [Fact]
     public async Task SpawnAll_TheFirstChildFailsAtOnce_TheOthersStillStart()
     {
         // A session's receive loop can fail the moment it starts (the socket is already gone). Its

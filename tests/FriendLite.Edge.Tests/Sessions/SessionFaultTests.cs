@@ -56,6 +56,51 @@ public sealed class SessionFaultTests
     }
 
     [Fact]
+    public async Task SlowDiskAndTheLargestPayloads_WhatTheSessionHoldsStaysUnderItsByteBudget_NothingLost()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with
+        {
+            Faults = (point, _, _) =>
+            {
+                if (point == FaultPoint.WavWrite)
+                {
+                    Thread.Sleep(5); // a slow SD card
+                }
+            },
+        });
+        var (user, token) = await server.CreateUserAsync("ann@example.com");
+        var format = new AudioFormat(48000, 2, 2);
+        var second = new short[48000 * 2]; // 1 s of 48 kHz stereo: 192,000 bytes a chunk
+        await using var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
+        await device.SendEventAsync(WyomingEvent.AudioStart, format);
+
+        // 60 such chunks as fast as TCP takes them: 11.5 MB, where 512 queued messages could hold 98 MB.
+        var most = 0L;
+        using var stop = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                most = Math.Max(most, server.Server.Sessions.List(null).SingleOrDefault()?.Session?.QueuedBytes ?? 0);
+                await Task.Delay(1);
+            }
+        });
+        for (var i = 0; i < 60; i++)
+        {
+            await device.SendEventAsync(WyomingEvent.AudioChunk, format, new byte[second.Length * 2]);
+        }
+
+        await device.SendEventAsync(WyomingEvent.AudioStop);
+        await device.CloseAsync();
+        await stop.CancelAsync();
+        await sampler;
+
+        Assert.InRange(most, 192_000, (1024 * 1024) + 192_000);
+        var conversation = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+        Assert.InRange(conversation.SampleCount, (60 * 16000) - 64, 60 * 16000); // the 48-to-16 kHz filter keeps its last few samples
+    }
+
+    [Fact]
     public async Task DiskFullMidStream_DeviceToldInWords_StoredAudioKept_NextDeviceStreams()
     {
         var full = true;
