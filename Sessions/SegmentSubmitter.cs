@@ -43,7 +43,7 @@ internal sealed class SegmentSubmitter(SessionEntry entry, SessionSettings setti
         _submitted.RemoveAll(r => r.Done.Task.IsCompleted); // a device may stream for days: keep only what the drain may wait for
         foreach (var segment in segments)
         {
-            var request = new TranscriptionRequest(conversationId, writer.Path, segment.StartSample, segment.EndSample, $"speaker_{entry.ClientId}")
+            var request = new TranscriptionRequest(conversationId, writer.Path, segment.StartSample, segment.EndSample, TranscriptionRequest.SpeakerOf(entry.ClientId))
             {
                 Session = entry.ClientId,
                 SessionToken = _transcription!.Token,

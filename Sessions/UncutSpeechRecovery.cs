@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
@@ -35,8 +34,8 @@ internal sealed class UncutSpeechRecovery(TranscriptStore transcripts, JobStore 
         vad.Flush(segments);
         foreach (var segment in segments)
         {
-            var request = new TranscriptionRequest(conversation.Id, path, from + segment.StartSample, from + segment.EndSample, $"speaker_{conversation.ClientId}");
-            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), cancellationToken);
+            var request = new TranscriptionRequest(conversation.Id, path, from + segment.StartSample, from + segment.EndSample, TranscriptionRequest.SpeakerOf(conversation.ClientId));
+            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, request.ToJobPayload(), cancellationToken);
         }
 
         if (segments.Count > 0)

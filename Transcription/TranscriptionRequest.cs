@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace FriendLite.Edge.Transcription;
@@ -26,6 +27,15 @@ internal sealed record TranscriptionRequest(string ConversationId, string WavPat
     /// <summary>The job row that makes this segment durable while it waits in memory; null if the database refused it.</summary>
     [JsonIgnore]
     public long? JobId { get; set; }
+
+    /// <summary>The speaker label of a device's segments.</summary>
+    public static string SpeakerOf(string clientId) => $"speaker_{clientId}";
+
+    /// <summary>The request as a job's payload (what <see cref="FromJobPayload"/> reads back).</summary>
+    public string ToJobPayload() => JsonSerializer.Serialize(this, TranscriptionJsonContext.Default.TranscriptionRequest);
+
+    /// <summary>A job's payload as a request; throws <see cref="JsonException"/> when it is not one.</summary>
+    public static TranscriptionRequest? FromJobPayload(string payload) => JsonSerializer.Deserialize(payload, TranscriptionJsonContext.Default.TranscriptionRequest);
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]

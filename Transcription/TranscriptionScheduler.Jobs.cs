@@ -23,8 +23,8 @@ internal sealed partial class TranscriptionScheduler
             {
                 ({ } id, null) => jobs.RequeueAsync(id, CancellationToken.None),
                 ({ } id, { } reason) => jobs.RetryLaterAsync(id, reason, CancellationToken.None),
-                (null, null) => jobs.EnqueueAsync(JobKind, Serialize(request), CancellationToken.None),
-                (null, { } reason) => jobs.EnqueueFailedAsync(JobKind, Serialize(request), reason, CancellationToken.None),
+                (null, null) => jobs.EnqueueAsync(JobKind, request.ToJobPayload(), CancellationToken.None),
+                (null, { } reason) => jobs.EnqueueFailedAsync(JobKind, request.ToJobPayload(), reason, CancellationToken.None),
             });
         }
         catch (Exception ex)
@@ -53,7 +53,7 @@ internal sealed partial class TranscriptionScheduler
         TranscriptionRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize(job.Payload, TranscriptionJsonContext.Default.TranscriptionRequest);
+            request = TranscriptionRequest.FromJobPayload(job.Payload);
         }
         catch (JsonException)
         {

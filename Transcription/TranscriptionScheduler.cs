@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
@@ -59,7 +58,7 @@ internal sealed partial class TranscriptionScheduler(
     {
         try
         {
-            request.JobId = await Transient.RetryAsync(() => jobs.EnqueueOwnedAsync(JobKind, Serialize(request), CancellationToken.None));
+            request.JobId = await Transient.RetryAsync(() => jobs.EnqueueOwnedAsync(JobKind, request.ToJobPayload(), CancellationToken.None));
         }
         catch (Exception ex)
         {
@@ -102,8 +101,6 @@ internal sealed partial class TranscriptionScheduler(
 
         return withdrawn.Count;
     }
-
-    private static string Serialize(TranscriptionRequest request) => JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest);
 
     /// <summary>
     /// A worker: one item at a time, live segments before jobs. Failure domain: an item's fault is

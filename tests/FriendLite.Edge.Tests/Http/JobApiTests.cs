@@ -23,7 +23,7 @@ public sealed class JobApiTests
         // A segment whose job failed for good (say the disk was full on each of its attempts).
         var jobs = new JobStore(server.Server.Database, TimeProvider.System);
         var request = new TranscriptionRequest(conversation.Id, conversation.AudioPath!, 160_000, 176_000, "speaker_x"); // 10-11 s: no segment of the device starts there
-        var id = await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default, maxAttempts: 1);
+        var id = await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, request.ToJobPayload(), default, maxAttempts: 1);
         await using (var connection = await server.Server.Database.OpenConnectionAsync(default))
         await using (var command = connection.CreateCommand())
         {

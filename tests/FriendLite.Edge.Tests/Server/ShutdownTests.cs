@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
@@ -34,7 +33,7 @@ public sealed class ShutdownTests
             WavFile.Write(backlog, samples);
             var request = new TranscriptionRequest("earlier", backlog, 0, 16000, "speaker_x");
             var jobs = new JobStore(server.Server.Database, TimeProvider.System);
-            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, request.ToJobPayload(), default);
             await DeviceSupport.WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "the worker to take the backlog job");
 
             // ... so a device's three segments wait in the live queue when the stop comes.

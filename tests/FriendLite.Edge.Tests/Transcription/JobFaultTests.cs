@@ -1,4 +1,3 @@
-using System.Text.Json;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
@@ -32,7 +31,7 @@ public sealed class JobFaultTests
                 """);
             var request = new TranscriptionRequest(conversationId, conversation.AudioPath!, 160_000, 176_000, "speaker_x");
             var jobs = new JobStore(first.Server.Database, TimeProvider.System);
-            jobId = await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, JsonSerializer.Serialize(request, TranscriptionJsonContext.Default.TranscriptionRequest), default);
+            jobId = await jobs.EnqueueAsync(TranscriptionScheduler.JobKind, request.ToJobPayload(), default);
             await DeviceSupport.TranscriptRowsAsync(first, conversationId, 4);
             await lines.WaitForAsync("error transcription: could not record the outcome of transcription job");
             await ExecuteAsync(first.Server.Database, "DROP TRIGGER injected_done_fault;");

@@ -185,8 +185,7 @@ public sealed class BacklogRestartTests
             foreach (var segment in EnergyVad.Detect(samples))
             {
                 await jobs.EnqueueAsync(TranscriptionScheduler.JobKind,
-                    JsonSerializer.Serialize(new TranscriptionRequest(conversationId, (await new ConversationStore(first.Server.Database).FindAsync(conversationId, default))!.AudioPath!, segment.StartSample, segment.EndSample, "speaker_x"),
-                        TranscriptionJsonContext.Default.TranscriptionRequest), default);
+                    new TranscriptionRequest(conversationId, (await new ConversationStore(first.Server.Database).FindAsync(conversationId, default))!.AudioPath!, segment.StartSample, segment.EndSample, "speaker_x").ToJobPayload(), default);
             }
 
             await jobs.ClaimAsync(TranscriptionScheduler.JobKind, default);
