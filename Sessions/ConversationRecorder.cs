@@ -71,7 +71,16 @@ internal sealed partial class ConversationRecorder(
             // No token: the pipeline ends when the receive loop completes the channel, after the last message.
             await foreach (var message in reader.ReadAllAsync(CancellationToken.None))
             {
-                await HandleAsync(message);
+                try
+                {
+                    await HandleAsync(message);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Audio could not be written (a WAV created, appended or flushed).
+                    await StorageFailedAsync(ex);
+                }
+
                 if (message is AudioPacketMessage packet)
                 {
                     queued.Return(packet.Payload.Length);
@@ -110,15 +119,7 @@ internal sealed partial class ConversationRecorder(
                 PacketsNotStored++;
                 break;
             case AudioPacketMessage packet:
-                try
-                {
-                    await WriteAsync(packet);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    await StorageFailedAsync(ex);
-                }
-
+                await WriteAsync(packet);
                 break;
             case AudioStartMessage start:
                 _awaitingSpeech = null; // the device starts a stream on purpose: its first audio opens a conversation
@@ -136,17 +137,10 @@ internal sealed partial class ConversationRecorder(
                 _awaitingSpeech = settings.CreateDetector();
                 _preRoll = new SampleRing((int)(settings.PreRoll.TotalSeconds * 16000));
                 break;
-            case TickMessage when _current is { Writer.Unrefreshed: > 0 } && !_storageFailed:
+            case TickMessage when _current is { Writer.Unrefreshed: > 0 }:
                 // A device that paused keeps its last samples in the file's buffer: one tick later they
                 // are in the file and its header, so a kill -9 loses at most a tick of what was read.
-                try
-                {
-                    _current.Writer.RefreshHeader();
-                }
-                catch (IOException ex)
-                {
-                    await StorageFailedAsync(ex);
-                }
+                _current.Writer.RefreshHeader();
 
                 break;
         }
