@@ -38,7 +38,7 @@ public sealed class SessionFaultTests
         // the receive loop is waiting on a full channel when the pipeline fails.
         var flood = await DeviceClient.ConnectAsync(server, "/ws_omi", token, "flood");
         var sending = flood.SendOpusAsync([.. Packets, .. Packets, .. Packets, .. Packets, .. Packets]);
-        var (status, reason) = await ReadUntilCloseAsync(flood);
+        var (status, reason) = await flood.WaitForCloseAsync(answer: false);
         Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
         Assert.Equal("internal error", reason);
         await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(10)));
@@ -122,7 +122,7 @@ public sealed class SessionFaultTests
         var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
         await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
         var sending = device.SendPcmAsync(samples, AudioFormat.Speech);
-        var (status, reason) = await ReadUntilCloseAsync(device);
+        var (status, reason) = await device.WaitForCloseAsync(answer: false);
         Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
         Assert.Equal("the server's disk is full", reason);
         await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(10)));
@@ -169,7 +169,7 @@ public sealed class SessionFaultTests
             var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);
             await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
             var sending = device.SendPcmAsync(samples, AudioFormat.Speech);
-            var (status, reason) = await ReadUntilCloseAsync(device);
+            var (status, reason) = await device.WaitForCloseAsync(answer: false);
             Assert.Equal(WebSocketCloseStatus.InternalServerError, status);
             Assert.Equal("the server's disk is full", reason);
             await Task.WhenAny(sending, Task.Delay(TimeSpan.FromSeconds(10)));
@@ -283,26 +283,10 @@ public sealed class SessionFaultTests
         if (leave > 0)
         {
             var free = new DriveInfo(directory).AvailableFreeSpace;
-            file.SetLength(0);
             var block = new byte[64 * 1024];
             for (var written = 0L; written < free - leave; written += block.Length)
             {
                 file.Write(block);
-            }
-        }
-    }
-
-    /// <summary>Reads (and drops) until the server's close frame; does not answer it, as a device busy sending would not.</summary>
-    private static async Task<(WebSocketCloseStatus? Status, string? Reason)> ReadUntilCloseAsync(DeviceClient device)
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var buffer = new byte[4096];
-        while (true)
-        {
-            var result = await device.Socket.ReceiveAsync(buffer, timeout.Token);
-            if (result.MessageType == WebSocketMessageType.Close)
-            {
-                return (result.CloseStatus, result.CloseStatusDescription);
             }
         }
     }

@@ -79,8 +79,11 @@ internal sealed class DeviceClient : IAsyncDisposable
         }
     }
 
-    /// <summary>Waits for the server's close frame (answering it) and returns its status and reason.</summary>
-    public async Task<(WebSocketCloseStatus? Status, string? Reason)> WaitForCloseAsync(TimeSpan? timeout = null)
+    /// <summary>
+    /// Waits for the server's close frame and returns its status and reason; answers it unless
+    /// <paramref name="answer"/> is false (a device busy sending would not).
+    /// </summary>
+    public async Task<(WebSocketCloseStatus? Status, string? Reason)> WaitForCloseAsync(TimeSpan? timeout = null, bool answer = true)
     {
         using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         var buffer = new byte[4096];
@@ -89,7 +92,7 @@ internal sealed class DeviceClient : IAsyncDisposable
             var result = await Socket.ReceiveAsync(buffer, cts.Token);
             if (result.MessageType == WebSocketMessageType.Close)
             {
-                if (Socket.State == WebSocketState.CloseReceived)
+                if (answer && Socket.State == WebSocketState.CloseReceived)
                 {
                     await Socket.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
                 }
