@@ -1,6 +1,5 @@
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Http;
-using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
@@ -17,13 +16,12 @@ internal static class DiagnosticsEndpoints
                 .Select(s => new ActiveClient(s.ClientId, s.UserId, s.DeviceName, s.Protocol, s.ConnectedAt, s.Session?.CurrentConversationId))
                 .ToList();
             var scheduler = server.Scheduler;
-            var jobs = new JobStore(server.Database, TimeProvider.System);
             var transcription = new TranscriptionCountsResponse(
                 server.TranscriptionStatus,
                 scheduler?.Queued ?? 0,
                 scheduler?.Running ?? 0,
                 scheduler?.Completed ?? 0,
-                await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
+                await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
             var body = new DebugSessionsResponse(
                 server.Snapshot(),
                 new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),

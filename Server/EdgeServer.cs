@@ -44,9 +44,10 @@ internal sealed class EdgeServer : IAsyncDisposable
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
         var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
+        Jobs = new JobStore(database, options.Time);
         if (engine is not null)
         {
-            _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), new JobStore(database, options.Time), log);
+            _scheduler = new TranscriptionScheduler(engine, options.TranscriptionQueue, new TranscriptStore(database), Jobs, log);
         }
 
         var conversations = new ConversationStore(database);
@@ -56,7 +57,7 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapUsers(accounts, Sessions, log)
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
-            .MapJobs(new JobStore(database, options.Time), log);
+            .MapJobs(Jobs, log);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted, log).Map(router);
         map?.Invoke(router, this);
         _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
@@ -74,6 +75,9 @@ internal sealed class EdgeServer : IAsyncDisposable
     public AccountService Accounts { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>The durable jobs, on the server's clock.</summary>
+    public JobStore Jobs { get; }
 
     /// <summary>For /health: "ok: &lt;model&gt;", or why transcription is unavailable.</summary>
     public string TranscriptionStatus { get; }
@@ -108,9 +112,10 @@ internal sealed class EdgeServer : IAsyncDisposable
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), options.Time);
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
-            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), new JobStore(database, options.Time), log) : null;
+            var jobs = new JobStore(database, options.Time);
+            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
-            var recovered = await new JobStore(database, options.Time).RecoverAsync(cancellationToken);
+            var recovered = await jobs.RecoverAsync(cancellationToken);
             var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);
             var (silero, vad) = TranscriptionSetup.LoadVad(options, log);
             if (recovered > 0)
