@@ -61,8 +61,10 @@ internal static class ConversationRecovery
         {
             await uncut.RunAsync(conversation, path, samples, cancellationToken);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // This conversation's fault (its audio, or the jobs table refusing its rows): it is still
+            // closed with every sample, and the start goes on.
             log.Exception(LogLevel.Warn, "recovery", $"could not look for untranscribed speech in conversation {conversation.Id}", ex);
         }
     }
