@@ -77,17 +77,7 @@ internal sealed partial class TaskGroup : IAsyncDisposable
     public Task Finished => _finished.Task;
 
     /// <summary>Starts a named child on the thread pool. Throws when the group is cancelled or has completed.</summary>
-    public void Spawn(string name, Func<CancellationToken, Task> work)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        lock (_gate)
-        {
-            ThrowIfClosed(name);
-            var child = new Child(name);
-            _children.Add(child);
-            child.Task = Task.Run(() => RunChildAsync(child, work));
-        }
-    }
+    public void Spawn(string name, Func<CancellationToken, Task> work) => SpawnAll((name, work));
 
     /// <summary>
     /// Starts children that only work together (a producer, its consumer, the task that stops them)
