@@ -1,64 +1,61 @@
 using System.Net;
 using System.Net.Sockets;
 using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
 
 /// <summary>
-/// The HttpListener host. Ownership: the accept loop is a child of the server's root group, and
-/// every request runs as a child of the <c>requests</c> group it is given; the host itself only
-/// owns the listener, which <see cref="Stop"/> closes (ending the accept loop).
+/// The HttpListener host, behind the connection gate. It listens on a loopback port of its own and
+/// serves only what the gate relays: a request without the gate's peer stamp (a local program
+/// connecting to that port directly) is refused. Ownership: the accept loop is a child of the
+/// server's root group, and every request runs as a child of the <c>requests</c> group it is
+/// given; the host itself only owns the listener, which <see cref="Stop"/> closes.
 /// </summary>
 internal sealed class HttpHost
 {
     private readonly HttpListener _listener;
     private readonly Router _router;
     private readonly AccessPolicy _accessPolicy;
+    private readonly PeerStamp _peer;
     private readonly Log _log;
 
-    private HttpHost(HttpListener listener, Router router, AccessPolicy accessPolicy, Log log, string host, int port)
+    private HttpHost(HttpListener listener, Router router, AccessPolicy accessPolicy, PeerStamp peer, Log log, IPEndPoint endPoint)
     {
         _listener = listener;
         _router = router;
         _accessPolicy = accessPolicy;
+        _peer = peer;
         _log = log;
-        Host = host;
-        Port = port;
+        EndPoint = endPoint;
     }
 
-    public string Host { get; }
+    /// <summary>The loopback endpoint the gate relays to.</summary>
+    public IPEndPoint EndPoint { get; }
 
-    public int Port { get; }
-
-    /// <summary>Starts listening, or throws a <see cref="StartupException"/> naming the port when it is taken.</summary>
-    public static HttpHost Start(string host, int port, Router router, AccessPolicy accessPolicy, Log log)
+    /// <summary>Starts listening on a free loopback port (retrying when another program takes it first).</summary>
+    public static HttpHost Start(Router router, AccessPolicy accessPolicy, PeerStamp peer, Log log)
     {
-        var listener = new HttpListener { IgnoreWriteExceptions = true };
-        foreach (var prefix in Prefixes(host, port))
+        for (var attempt = 1; ; attempt++)
         {
-            listener.Prefixes.Add(prefix);
+            var port = FreeLoopbackPort();
+            var listener = new HttpListener { IgnoreWriteExceptions = true };
+            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+            try
+            {
+                listener.Start();
+                return new HttpHost(listener, router, accessPolicy, peer, log, new IPEndPoint(IPAddress.Loopback, port));
+            }
+            catch (Exception ex) when (ex is HttpListenerException or SocketException)
+            {
+                listener.Close();
+                if (attempt == 5)
+                {
+                    throw new StartupException($"Cannot listen on a loopback port for the HTTP host ({ex.Message.TrimEnd('.')}).", ex);
+                }
+            }
         }
-
-        try
-        {
-            listener.Start();
-        }
-        catch (Exception ex) when (ex is HttpListenerException or SocketException)
-        {
-            listener.Close();
-            // Another process holding the port gives EADDRINUSE; another listener in this process, a prefix conflict.
-            var inUse = ex is HttpListenerException { ErrorCode: 98 or 183 or 10048 } || ex is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }
-                || ex.Message.Contains("in use", StringComparison.OrdinalIgnoreCase)
-                || ex.Message.Contains("conflicts with an existing registration", StringComparison.OrdinalIgnoreCase);
-            throw new StartupException(
-                inUse
-                    ? $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port."
-                    : $"Cannot listen on {host}:{port} ({ex.Message.TrimEnd('.')}): check --host and --port.",
-                ex);
-        }
-
-        return new HttpHost(listener, router, accessPolicy, log, host, port);
     }
 
     /// <summary>Accepts until <see cref="Stop"/>; each request becomes a child of <paramref name="requests"/>.</summary>
@@ -132,9 +129,15 @@ internal sealed class HttpHost
         var request = listenerContext.Request;
         var path = request.Url?.AbsolutePath ?? "/";
         var match = _router.Match(request.HttpMethod, path);
-        var context = new RequestContext(listenerContext, match.Values, cancellationToken) { Group = group };
+        var peer = _peer.Read(request.Headers[PeerStamp.Field]);
+        var context = new RequestContext(listenerContext, match.Values, cancellationToken) { Group = group, Peer = peer };
         try
         {
+            if (peer is null)
+            {
+                throw new HttpError(403, "This port is the server's internal one: connect to the port the server was started with.");
+            }
+
             if (match.Handler is not null)
             {
                 if (match.Access != Access.Anonymous)
@@ -168,6 +171,7 @@ internal sealed class HttpHost
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
         {
             _log.Debug("http", "client went away", ("method", request.HttpMethod), ("path", path), ("reason", ex.Message));
+            listenerContext.Response.Abort(); // an empty "200" would be a lie to a client that is only half gone
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -193,6 +197,12 @@ internal sealed class HttpHost
 
         try
         {
+            if (context.Request.IsWebSocketRequest)
+            {
+                // A refused upgrade ends its connection: the gate relays the bytes after an upgrade unparsed.
+                context.Response.KeepAlive = false;
+            }
+
             await new RequestContext(context.ListenerContext, context.RouteValues, CancellationToken.None).WriteErrorAsync(status, detail);
         }
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
@@ -228,19 +238,10 @@ internal sealed class HttpHost
         }
     }
 
-    private static IEnumerable<string> Prefixes(string host, int port)
+    private static int FreeLoopbackPort()
     {
-        if (host is "0.0.0.0" or "*" or "+" or "::" or "[::]")
-        {
-            yield return $"http://*:{port}/";
-            yield break;
-        }
-
-        var literal = IPAddress.TryParse(host, out var address) && address.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{host}]" : host;
-        yield return $"http://{literal}:{port}/";
-        if (host == "127.0.0.1")
-        {
-            yield return $"http://localhost:{port}/";
-        }
+        using var probe = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 }

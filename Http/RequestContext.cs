@@ -28,30 +28,16 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
     /// <summary>The signed-in user of a route that requires one.</summary>
     public User CurrentUser => User ?? throw new InvalidOperationException("This route was mapped as anonymous.");
 
-    /// <summary>
-    /// The client's address, for rate limits and logs. Read once: HttpListener throws from
-    /// <c>RemoteEndPoint</c> once it has closed the connection itself (after its own 411, say).
-    /// </summary>
-    public string RemoteAddress => _remoteAddress ??= ReadRemoteAddress();
+    /// <summary>Who connected, as the connection gate saw it (the host itself only ever sees the gate's loopback relay).</summary>
+    public IPEndPoint? Peer { get; init; }
 
-    private string? _remoteAddress;
+    /// <summary>The client's address, for rate limits and logs.</summary>
+    public string RemoteAddress => Peer?.Address.ToString() ?? "unknown";
 
     /// <summary>True once a handler has started a response (headers can no longer change).</summary>
     public bool ResponseStarted { get; private set; }
 
     public string Route(string name) => RouteValues[name];
-
-    private string ReadRemoteAddress()
-    {
-        try
-        {
-            return Request.RemoteEndPoint?.Address.ToString() ?? "unknown";
-        }
-        catch (Exception ex) when (ex is NullReferenceException or ObjectDisposedException or InvalidOperationException)
-        {
-            return "unknown";
-        }
-    }
 
     public async Task WriteJsonAsync<T>(int status, T value, JsonTypeInfo<T> typeInfo)
     {

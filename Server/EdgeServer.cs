@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Sessions;
@@ -20,6 +21,7 @@ internal sealed class EdgeServer : IAsyncDisposable
     private readonly TaskGroup _root;
     private readonly TaskGroup _requests;
     private readonly HttpHost _host;
+    private readonly ConnectionGate _gate;
     private readonly long _started;
     private readonly Log _log;
     private int _stopping;
@@ -60,12 +62,39 @@ internal sealed class EdgeServer : IAsyncDisposable
             .MapJobs(Jobs, log);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted, log).Map(router);
         map?.Invoke(router, this);
-        _host = HttpHost.Start(options.Host, options.Port, router, accessPolicy, log);
+        _gate = ConnectionGate.Start(options.Host, options.Port, options.Connections, options.Time, log);
+        try
+        {
+            _host = HttpHost.Start(router, accessPolicy, _gate.Peer, log);
+        }
+        catch
+        {
+            _gate.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult(); // nothing was accepted yet: it returns at once
+            throw;
+        }
+
+        _gate.Upstream = _host.EndPoint;
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
+        _root.Spawn("gate-accept", AcceptConnectionsAsync);
+        _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
+    }
+
+    /// <summary>The gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
+    private async Task AcceptConnectionsAsync(CancellationToken cancellationToken)
+    {
+        var connections = new TaskGroup("connections", _root);
+        try
+        {
+            await _gate.AcceptLoopAsync(connections);
+        }
+        finally
+        {
+            await connections.DisposeQuietlyAsync();
+        }
     }
 
     public ServerOptions Options { get; }
@@ -99,11 +128,21 @@ internal sealed class EdgeServer : IAsyncDisposable
 
     public TaskGroupSnapshot Snapshot() => _root.Snapshot();
 
+    /// <summary>The connection gate's counts, for diagnostics.</summary>
+    public ConnectionGate Gate => _gate;
+
     /// <summary>Prepares the data directory, database and accounts, binds the port and starts accepting.
     /// <paramref name="map"/> adds the routes of features composed on top of the host.</summary>
     public static async Task<EdgeServer> StartAsync(ServerOptions options, Log log, Action<Router, EdgeServer>? map = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
+        var (descriptorsBefore, descriptors) = DescriptorLimit.RaiseToHard();
+        options = options with { Connections = options.Connections.FitTo(descriptors) };
+        if (descriptors < long.MaxValue)
+        {
+            log.Info("server", "open-file limit", ("soft_limit_was", descriptorsBefore), ("soft_limit", descriptors), ("max_connections", options.Connections.MaxConnections));
+        }
+
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
         var database = Database.Open(dataDirectory);
         try
@@ -194,6 +233,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _requests.Cancel();
         var drained = await WithinAsync(_requests.WaitQuietlyAsync(), Options.ShutdownTimeout);
         _host.Stop();
+        await _gate.StopAsync(TimeSpan.FromSeconds(1)); // answers already written (a 503, say) still reach their clients
         _root.Cancel(); // the sessions are done: stop the server's own workers (queued segments become jobs)
         var remaining = Options.ShutdownTimeout - clock.Elapsed;
         var finished = drained && await WithinAsync(_root.WaitQuietlyAsync(), remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Runtime.InteropServices;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
+using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Transcription;
 
@@ -23,6 +24,9 @@ internal static class ServeCommand
         var idleTimeout = CliOptions.Duration("--idle-timeout", "Disconnect a device that sends nothing for this long", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var maxSessions = CliOptions.WholeNumber("--max-sessions", "Most device sessions at once; more are refused with 503.", 500, 1, 100_000);
+        var maxConnections = CliOptions.WholeNumber("--max-connections", "Most connections open at once (lowered to fit the open-file limit); more are answered 503 and closed.", 4096, 16, 1_000_000);
+        var maxPerAddress = CliOptions.WholeNumber("--max-connections-per-address", "Most connections one client address may hold (a reverse proxy is one address); more are answered 429 and closed.",
+            64, 1, 1_000_000);
         var model = TranscribeCommand.ModelOption();
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
@@ -43,7 +47,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
-            authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
+            authSecretFile, tokenLifetime, adminEmail, adminPasswordFile, maxConnections, maxPerAddress,
         };
         command.Validators.Add(result =>
         {
@@ -95,6 +99,7 @@ internal static class ServeCommand
                 VadModelPath = parse.GetValue(vadModel),
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
+                Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
             };
             return await RunAsync(options, log, cancellationToken);
         });

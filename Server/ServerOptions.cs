@@ -1,4 +1,5 @@
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Transcription;
@@ -71,4 +72,7 @@ internal sealed record ServerOptions(
 
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
+
+    /// <summary>Caps and deadlines on every connection from the network (the connection gate's).</summary>
+    public ConnectionLimits Connections { get; init; } = new();
 }

@@ -12,8 +12,9 @@ public sealed partial class LayoutTests
     /// <summary>What each production folder may use; keep in step with the README's Layout section.</summary>
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
-        ["Server"] = ["Http", "Accounts", "Sessions", "Transcription", "Audio", "Storage", "Cli", "Concurrency", "Diagnostics"],
-        ["Http"] = ["Accounts", "Sessions", "Transcription", "Jobs", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
+        ["Server"] = ["Http", "Connections", "Accounts", "Sessions", "Transcription", "Audio", "Storage", "Cli", "Concurrency", "Diagnostics"],
+        ["Http"] = ["Accounts", "Sessions", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
+        ["Connections"] = ["Concurrency", "Diagnostics"],
         ["Accounts"] = ["Storage", "Cli", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
         ["Transcription"] = ["Audio", "Wyoming", "Storage", "Cli", "Concurrency", "Diagnostics"],

@@ -205,7 +205,8 @@ class Server:
         self.lines = []  # (wall time, line)
         self._log = open(os.path.join(data_dir, "server.log"), "a")
         cmd = [binary, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", data_dir, "--model", model,
-               "--threads", str(threads), "--no-fallback", "--log-level", log_level, *extra]
+               "--threads", str(threads), "--no-fallback", "--log-level", log_level,
+               "--max-connections-per-address", "100000", *extra]  # every simulated device is 127.0.0.1
         self.command = cmd
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)

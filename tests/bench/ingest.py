@@ -78,7 +78,8 @@ def main():
     token = create_account(BIN, data)
     port = free_port()
     server = subprocess.Popen([BIN, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data, "--log-level", "warn",
-                               "--max-sessions", "5000", "--idle-timeout", "30s"] + (["--vad-model", args.vad_model] if args.vad_model else []), stderr=open(os.path.join(data, "server.log"), "w"))
+                               "--max-sessions", "5000", "--idle-timeout", "30s",
+                               "--max-connections-per-address", "100000"]  # every simulated device is 127.0.0.1 + (["--vad-model", args.vad_model] if args.vad_model else []), stderr=open(os.path.join(data, "server.log"), "w"))
     try:
         wait_for_port(port)
         db = os.path.join(data, "friendlite.db")

@@ -201,7 +201,7 @@ public sealed class ScenarioTests
     {
         const int devices = 200;
         var model = Fixtures.Path("ggml-tiny.en-for-tests.bin");
-        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = model, Threads = 1, TranscriptionQueue = 8 });
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = model, Threads = 1, TranscriptionQueue = 8, Connections = o.Connections with { MaxConnectionsPerAddress = 1000 } });
         var (user, token) = await server.CreateUserAsync("ann@example.com");
         var speech = Fixtures.Samples("jfk.wav")[..(5 * 16000)];
         await DeviceSupport.StreamPcmAsync(server, token, speech); // warm-up

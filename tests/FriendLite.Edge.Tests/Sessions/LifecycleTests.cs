@@ -197,7 +197,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Row16_ThunderingHerd_AllAcceptedOrRefused503ThenAllCleaned()
     {
-        await using var server = await TestServer.StartAsync(configure: o => o with { MaxSessions = 250 });
+        await using var server = await TestServer.StartAsync(configure: o => o with { MaxSessions = 250, Connections = o.Connections with { MaxConnectionsPerAddress = 1000 } });
         var (_, token) = await server.CreateUserAsync("ann@example.com");
         var baseline = await WarmUpAsync(server, token);
 

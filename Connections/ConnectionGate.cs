@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
+
+namespace FriendLite.Edge.Connections;
+
+/// <summary>
+/// The server's public port. Every connection from the network comes through here: the gate holds
+/// the caps (in total and per address), reads and checks each request head under a deadline, then
+/// relays the connection to the HTTP host listening on loopback. Ownership: the accept loop and the
+/// sweeper are children of the server's root group; each connection is a child of the
+/// <c>connections</c> group it is given, and <see cref="StopAsync"/> closes the port and every connection.
+/// </summary>
+internal sealed partial class ConnectionGate
+{
+    private readonly Socket _listener;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<IPAddress, int> _perAddress = [];
+    private readonly HashSet<GatedConnection> _open = [];
+    private volatile bool _stopped;
+
+    private ConnectionGate(Socket listener, ConnectionLimits limits, PeerStamp peer, TimeProvider time, Log log)
+    {
+        _listener = listener;
+        Limits = limits;
+        Peer = peer;
+        Time = time;
+        Log = log;
+        Counters = new ConnectionCounters(log, time);
+    }
+
+    public ConnectionLimits Limits { get; }
+
+    public PeerStamp Peer { get; }
+
+    public TimeProvider Time { get; }
+
+    public Log Log { get; }
+
+    public ConnectionCounters Counters { get; }
+
+    /// <summary>Where relayed connections go: the HTTP host's loopback endpoint (set before accepting starts).</summary>
+    public IPEndPoint? Upstream { get; set; }
+
+    public int Open
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _open.Count;
+            }
+        }
+    }
+
+    /// <summary>Binds the public port, or throws a <see cref="StartupException"/> naming it when it is taken.</summary>
+    public static ConnectionGate Start(string host, int port, ConnectionLimits limits, TimeProvider time, Log log)
+    {
+        var address = Resolve(host);
+        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (address.Equals(IPAddress.IPv6Any))
+            {
+                listener.DualMode = true;
+            }
+
+            // .NET on Linux otherwise lets a second listener share the port (SO_REUSEPORT): a second server must fail instead.
+            listener.ExclusiveAddressUse = true;
+            listener.Bind(new IPEndPoint(address, port));
+            listener.Listen(512);
+        }
+        catch (SocketException ex)
+        {
+            listener.Dispose();
+            throw new StartupException(
+                ex.SocketErrorCode == SocketError.AddressAlreadyInUse
+                    ? $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port."
+                    : $"Cannot listen on {host}:{port} ({ex.Message.TrimEnd('.')}): check --host and --port.",
+                ex);
+        }
+
+        return new ConnectionGate(listener, limits, new PeerStamp(), time, log);
+    }
+
+    /// <summary>Accepts until <see cref="StopAsync"/>; each admitted connection becomes a child of <paramref name="connections"/>.</summary>
+    public async Task AcceptLoopAsync(TaskGroup connections)
+    {
+        while (true)
+        {
+            Socket socket;
+            try
+            {
+                socket = await _listener.AcceptAsync();
+            }
+            catch (Exception) when (_stopped)
+            {
+                return;
+            }
+            catch (SocketException ex)
+            {
+                // Out of descriptors (EMFILE) or a connection reset before it was accepted: back off a little, go on.
+                Counters.Count(ConnectionEnd.ServerFull, "unknown", ex.Message);
+                await Task.Delay(50);
+                continue;
+            }
+
+            Counters.CountAccepted();
+            var connection = Admit(socket);
+            if (connection is null)
+            {
+                continue;
+            }
+
+            try
+            {
+                connections.Spawn("connection", connection.RunAsync);
+            }
+            catch (Exception ex)
+            {
+                // The server is stopping (or the group refused the child): close rather than leave it unowned.
+                Log.Debug("connections", "could not start a connection", ("reason", ex.Message));
+                connection.Dispose();
+                Release(connection);
+            }
+        }
+    }
+
+    /// <summary>Ends the connections whose phase has outlived its deadline; runs until the server stops.</summary>
+    public async Task SweepLoopAsync(CancellationToken cancellationToken)
+    {
+        var shortest = new[] { Limits.HeaderTimeout, Limits.KeepAliveTimeout, Limits.BodyGracePeriod }.Min();
+        var period = TimeSpan.FromTicks(Math.Clamp(shortest.Ticks / 4, TimeSpan.FromMilliseconds(50).Ticks, TimeSpan.FromSeconds(1).Ticks));
+        using var timer = new PeriodicTimer(period);
+        while (await WaitAsync(timer, cancellationToken))
+        {
+            GatedConnection[] open;
+            lock (_gate)
+            {
+                open = [.. _open];
+            }
+
+            var now = Time.GetTimestamp();
+            foreach (var connection in open)
+            {
+                connection.CheckDeadlines(now);
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await timer.WaitForNextTickAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Closes the port, gives the connections still open up to <paramref name="grace"/> to deliver
+    /// what the HTTP host already answered (once the host has stopped, each ends by itself), then
+    /// closes the rest.
+    /// </summary>
+    public async Task StopAsync(TimeSpan grace)
+    {
+        _stopped = true;
+        _listener.Dispose();
+        var clock = Stopwatch.StartNew(); // real time: shutdown is bounded in seconds that really pass
+        while (Open > 0 && clock.Elapsed < grace)
+        {
+            await Task.Delay(10);
+        }
+
+        GatedConnection[] open;
+        lock (_gate)
+        {
+            open = [.. _open];
+        }
+
+        foreach (var connection in open)
+        {
+            connection.Abort();
+        }
+    }
+
+    private static IPAddress Resolve(string host)
+    {
+        if (host is "0.0.0.0" or "*" or "+")
+        {
+            return IPAddress.Any;
+        }
+
+        if (host is "::" or "[::]")
+        {
+            return IPAddress.IPv6Any;
+        }
+
+        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
+        {
+            return address;
+        }
+
+        try
+        {
+            var addresses = Dns.GetHostAddresses(host);
+            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+        }
+        catch (Exception ex) when (ex is SocketException or InvalidOperationException or ArgumentException)
+        {
+            throw new StartupException($"Cannot listen on {host}: it is not an address of this machine ({ex.Message.TrimEnd('.')}); check --host.", ex);
+        }
+    }
+}

@@ -1,0 +1,164 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace FriendLite.Edge.Connections;
+
+/// <summary>The byte moving of a gated connection: its read buffer, the upstream socket, the pumps and the gate's own answers.</summary>
+internal sealed partial class GatedConnection
+{
+    /// <summary>Reads more from the client into the buffer (growing it, up to the head limit, only while a head is incomplete).</summary>
+    private async ValueTask<int> ReceiveAsync(CancellationToken token)
+    {
+        if (_start > 0 && _start + _count == _buffer.Length)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _count);
+            _start = 0;
+        }
+
+        if (_count == _buffer.Length)
+        {
+            var larger = ArrayPool<byte>.Shared.Rent(Math.Min(_buffer.Length * 2, Math.Max(Limits.MaxHeadBytes, InitialBuffer)));
+            Buffer.BlockCopy(_buffer, _start, larger, 0, _count);
+            ReturnBuffer();
+            (_buffer, _start) = (larger, 0);
+        }
+
+        var read = await _client.ReceiveAsync(_buffer.AsMemory(_start + _count), SocketFlags.None, token);
+        _count += read;
+        return read;
+    }
+
+    private void Consume(int bytes)
+    {
+        _start += bytes;
+        _count -= bytes;
+        if (_count == 0)
+        {
+            _start = 0;
+        }
+    }
+
+    private async Task ForwardBufferedAsync(int bytes, CancellationToken token)
+    {
+        if (bytes > 0)
+        {
+            await SendAllAsync(_upstream!, _buffer.AsMemory(_start, bytes), token);
+            Consume(bytes);
+        }
+    }
+
+    private void ReturnBuffer()
+    {
+        if (_buffer.Length > 0)
+        {
+            ArrayPool<byte>.Shared.Return(_buffer);
+            _buffer = [];
+            (_start, _count) = (0, 0);
+        }
+    }
+
+    /// <summary>Opens the relay to the HTTP host, once, when the first request is ready to go.</summary>
+    private async Task ConnectUpstreamAsync(CancellationToken token)
+    {
+        if (_upstream is not null)
+        {
+            return;
+        }
+
+        var upstream = new Socket(_gate.Upstream!.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        _upstream = upstream;
+        await upstream.ConnectAsync(_gate.Upstream, token);
+        _responses = PumpResponsesAsync(token);
+    }
+
+    /// <summary>Copies the host's answers to the client until the host closes; then the connection ends (a refusal of the gate's own may still be written first).</summary>
+    private async Task PumpResponsesAsync(CancellationToken token)
+    {
+        try
+        {
+            await PumpAsync(_upstream!, _client, responses: true, token);
+        }
+        catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Either side went away: the connection ends below.
+        }
+
+        Abort(); // nothing more can be answered on this connection, so nothing more is read from it
+    }
+
+    /// <summary>Copies until <paramref name="from"/> ends, holding a buffer only while bytes are in hand.</summary>
+    private async Task PumpAsync(Socket from, Socket to, bool responses, CancellationToken token)
+    {
+        while (true)
+        {
+            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
+            var buffer = ArrayPool<byte>.Shared.Rent(PumpBuffer);
+            try
+            {
+                var read = await from.ReceiveAsync(buffer, SocketFlags.None, token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                if (responses)
+                {
+                    Volatile.Write(ref _lastResponse, _gate.Time.GetTimestamp());
+                }
+
+                await SendAllAsync(to, buffer.AsMemory(0, read), token);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>The client is done: the host is told (its side ends), and its outstanding answers are delivered.</summary>
+    private async Task FinishAsync()
+    {
+        if (_upstream is null)
+        {
+            return;
+        }
+
+        Enter(Phase.Idle); // waiting for answers has the keep-alive deadline, counted from the last byte of one
+        try
+        {
+            _upstream.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+            // Already closed.
+        }
+
+        await _responses;
+    }
+
+    /// <summary>Answers a request the gate itself refuses (after any earlier answers on the connection), then closes.</summary>
+    private async Task RefuseAsync(int status, string detail, (string Name, string Value)[] headers, ConnectionEnd countAs = ConnectionEnd.BadRequest)
+    {
+        _gate.Counters.Count(countAs, Remote.Address.ToString(), detail);
+        await FinishAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await SendAllAsync(_client, GateResponse.Error(status, detail, headers), timeout.Token);
+            _client.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // The client is gone or does not read: it loses only its own answer.
+        }
+    }
+
+    private static async Task SendAllAsync(Socket socket, ReadOnlyMemory<byte> bytes, CancellationToken token)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var sent = await socket.SendAsync(bytes, SocketFlags.None, token);
+            bytes = bytes[sent..];
+        }
+    }
+}
