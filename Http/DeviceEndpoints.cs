@@ -43,6 +43,8 @@ internal sealed class DeviceEndpoints(
             throw new HttpError(400, "This endpoint takes a WebSocket upgrade.");
         }
 
+        WebSocketHandshake.Check(context.Request);
+
         var user = context.CurrentUser;
         var deviceName = context.Request.QueryString["device_name"];
         var entry = registry.TryRegister(user.Id, deviceName, context.Request.Url!.AbsolutePath)

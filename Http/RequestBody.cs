@@ -1,4 +1,5 @@
 using System.Collections.Specialized;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
@@ -23,14 +24,32 @@ internal static class RequestBody
         using var body = new MemoryStream();
         var chunk = new byte[8192];
         int read;
-        while ((read = await request.InputStream.ReadAsync(chunk, context.CancellationToken)) > 0)
+        do
         {
+            try
+            {
+                read = await request.InputStream.ReadAsync(chunk, context.CancellationToken);
+            }
+            catch (HttpListenerException)
+            {
+                // HttpListener's way of saying the connection ended inside the body.
+                read = 0;
+            }
+
             if (body.Length + read > limit)
             {
                 throw TooLarge(context, limit);
             }
 
             body.Write(chunk, 0, read);
+        }
+        while (read > 0);
+
+        if (request.ContentLength64 > 0 && body.Length < request.ContentLength64)
+        {
+            // The client closed its side early: what arrived is not the request it announced.
+            context.Response.KeepAlive = false;
+            throw new HttpError(400, $"The request body ended after {body.Length} of the {request.ContentLength64} bytes its Content-Length announced.");
         }
 
         return body.ToArray();
