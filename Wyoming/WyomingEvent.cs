@@ -193,6 +193,10 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
         {
             JsonTokenType.Null => null,
             JsonTokenType.Number when reader.TryGetInt32(out var value) => value,
+            JsonTokenType.Number when reader.TryGetDecimal(out var large) && decimal.Truncate(large) == large
+                => throw new FormatException(large > 0 && name.EndsWith("_length", StringComparison.Ordinal)
+                    ? $"'{name}' {large:0} is larger than any event may carry"
+                    : $"'{name}' {large:0} is out of range"),
             _ => throw new FormatException($"'{name}' must be a whole number"),
         };
     }

@@ -49,6 +49,9 @@ public sealed class WyomingEventTests
     [InlineData("{\"type\":3}", "'type' must be a string")]
     [InlineData("{\"type\":\"audio-chunk\",\"payload_length\":-5}", "must not be negative")]
     [InlineData("{\"type\":\"audio-chunk\",\"payload_length\":\"320\"}", "whole number")]
+    [InlineData("{\"type\":\"audio-chunk\",\"payload_length\":1000000000000}", "'payload_length' 1000000000000 is larger than any event may carry")]
+    [InlineData("{\"type\":\"audio-chunk\",\"data\":{\"rate\":1e12}}", "'rate' 1000000000000 is out of range")]
+    [InlineData("{\"type\":\"audio-chunk\",\"payload_length\":3.5}", "whole number")]
     [InlineData("{\"type\":\"audio-chunk\"} {}", "invalid JSON")]
     public void Wyoming_BadHeader_ThrowsFormatExceptionWithReason(string json, string reason)
     {
