@@ -22,18 +22,19 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
         var user = await Users.FindByEmailAsync(email.Trim(), cancellationToken);
         if (user is null || password.Length > PasswordHasher.MaximumLength)
         {
-            hasher.VerifyNothing(password.Length > PasswordHasher.MaximumLength ? "" : password);
+            await hasher.VerifyNothingAsync(password.Length > PasswordHasher.MaximumLength ? "" : password, cancellationToken);
             return null;
         }
 
-        if (!hasher.Verify(password, user.PasswordHash, out var needsRehash) || !user.IsActive)
+        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken);
+        if (!ok || !user.IsActive)
         {
             return null;
         }
 
         if (needsRehash)
         {
-            await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken);
+            await Users.SetPasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken);
         }
 
         return user;
@@ -58,7 +59,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             return (null, "The display name must have at most 200 characters.");
         }
 
-        var user = await Users.CreateAsync(email!, string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), hasher.Hash(password), isAdmin, cancellationToken);
+        var user = await Users.CreateAsync(email!, string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), await hasher.HashAsync(password, cancellationToken), isAdmin, cancellationToken);
         return user is null ? (null, $"A user with the email {email} already exists.") : (user, null);
     }
 
@@ -97,7 +98,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             return error;
         }
 
-        return await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken) ? null : "The user no longer exists.";
+        return await Users.SetPasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken) ? null : "The user no longer exists.";
     }
 
     public static string? CheckEmail(string? email)

@@ -20,11 +20,14 @@ internal sealed class PasswordHasher
     private const int MaximumStoredIterations = 10_000_000;
 
     private readonly string _dummyHash;
+    private readonly Func<CancellationToken, Task>? _onHash;
 
-    public PasswordHasher(int iterations = DefaultIterations)
+    /// <summary>A hasher; <paramref name="onHash"/> is awaited before each hash the async methods compute (tests hold hashes there).</summary>
+    public PasswordHasher(int iterations = DefaultIterations, Func<CancellationToken, Task>? onHash = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         Iterations = iterations;
+        _onHash = onHash;
         // Costs the same to check as a real hash, but costs nothing to make (server start stays fast).
         _dummyHash = string.Create(CultureInfo.InvariantCulture,
             $"{Scheme}${iterations}${Convert.ToBase64String(new byte[SaltBytes])}${Convert.ToBase64String(new byte[HashBytes])}");
@@ -78,4 +81,26 @@ internal sealed class PasswordHasher
 
     /// <summary>Spends the same time as a real check, so an unknown email cannot be told from a wrong password.</summary>
     public void VerifyNothing(string password) => Verify(password, _dummyHash, out _);
+
+    /// <summary><see cref="Hash"/>, as the server runs it.</summary>
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
+        RunAsync(() => Hash(password), cancellationToken);
+
+    /// <summary><see cref="Verify"/>, as the server runs it.</summary>
+    public Task<(bool Ok, bool NeedsRehash)> VerifyAsync(string password, string stored, CancellationToken cancellationToken) =>
+        RunAsync(() => (Verify(password, stored, out var needsRehash), needsRehash), cancellationToken);
+
+    /// <summary><see cref="VerifyNothing"/>, as the server runs it.</summary>
+    public Task VerifyNothingAsync(string password, CancellationToken cancellationToken) =>
+        RunAsync(() => Verify(password, _dummyHash, out _), cancellationToken);
+
+    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    {
+        if (_onHash is not null)
+        {
+            await _onHash(cancellationToken);
+        }
+
+        return work();
+    }
 }

@@ -71,4 +71,7 @@ internal sealed record ServerOptions(
 
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
+
+    /// <summary>Awaited before each password hash the server computes; null in the shipped server (tests hold hashes there).</summary>
+    public Func<CancellationToken, Task>? OnPasswordHash { get; init; }
 }
