@@ -4,7 +4,11 @@ using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
 
-/// <summary><c>POST /auth/jwt/login</c>: form fields <c>username</c> (the email) and <c>password</c>, as fastapi-users takes them.</summary>
+/// <summary>
+/// <c>POST /auth/jwt/login</c>: form fields <c>username</c> (the email) and <c>password</c>, as
+/// fastapi-users takes them. Before any password is hashed, the attempt is counted against its
+/// address and its account (<see cref="LoginRateLimiter"/>). Every refusal is logged, with one wording per limit.
+/// </summary>
 internal static class AuthEndpoints
 {
     /// <summary>fastapi-users' error code, which Friend-Lite's clients recognise.</summary>
@@ -19,16 +23,6 @@ internal static class AuthEndpoints
     private static async Task LoginAsync(RequestContext context, AccountService accounts, LoginRateLimiter limiter, Log log)
     {
         var address = context.RemoteAddress;
-        var wait = limiter.RetryAfter(address);
-        if (wait > TimeSpan.Zero)
-        {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-            throw new HttpError(429, $"Too many failed logins from this address; try again in {seconds} s.")
-            {
-                Headers = new Dictionary<string, string> { ["Retry-After"] = seconds.ToString(CultureInfo.InvariantCulture) },
-            };
-        }
-
         var form = await RequestBody.ReadFormAsync(context);
         var email = form["username"];
         var password = form["password"];
@@ -37,15 +31,39 @@ internal static class AuthEndpoints
             throw new HttpError(400, "The form fields username and password are required.");
         }
 
+        using var attempt = limiter.TryBegin(address, email, out var refusal) ?? throw Refused(refusal, address, email, log);
         var user = await accounts.CheckCredentialsAsync(email, password, context.CancellationToken);
         if (user is null)
         {
-            limiter.RecordFailure(address);
+            attempt.Failed();
             throw new HttpError(400, BadCredentials);
         }
 
-        limiter.RecordSuccess(address);
+        attempt.Succeeded();
         log.Info("auth", "login", ("user", user.Id), ("remote", address));
         await context.WriteJsonAsync(200, new TokenResponse(accounts.IssueToken(user), "bearer"), HttpJsonContext.Default.TokenResponse);
+    }
+
+    private static HttpError Refused(LoginRefusal refusal, string address, string email, Log log)
+    {
+        var seconds = (int)Math.Ceiling(refusal.RetryAfter.TotalSeconds);
+        if (refusal.Limit == LoginLimit.Address)
+        {
+            log.Warn("auth", "login refused: too many failed logins from this address", ("remote", address), ("retry_after_s", seconds));
+            return Refusal(429, "Too many failed logins from this address", refusal.RetryAfter);
+        }
+
+        log.Warn("auth", "login refused: too many failed logins for this account", ("remote", address),
+            ("account", email.Length <= 254 ? email.Trim() : "(too long)"), ("retry_after_s", seconds));
+        return Refusal(429, "Too many failed logins for this account from a new address", refusal.RetryAfter);
+    }
+
+    private static HttpError Refusal(int status, string what, TimeSpan retryAfter)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        return new HttpError(status, $"{what}; try again in {seconds} s.")
+        {
+            Headers = new Dictionary<string, string> { ["Retry-After"] = seconds },
+        };
     }
 }

@@ -41,7 +41,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         TranscriptionStatus = transcriptionStatus;
         _log = log;
         _started = started;
-        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
+        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, options.LoginAccountFailuresPerMinute, TimeSpan.FromMinutes(1), options.LoginRememberSuccess, options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
         var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
         Jobs = new JobStore(database, options.Time);

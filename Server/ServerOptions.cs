@@ -74,4 +74,11 @@ internal sealed record ServerOptions(
 
     /// <summary>Awaited before each password hash the server computes; null in the shipped server (tests hold hashes there).</summary>
     public Func<CancellationToken, Task>? OnPasswordHash { get; init; }
+
+    /// <summary>Failed logins allowed per account (the email) per minute, counted from every address and
+    /// enforced on addresses that have not logged in to it within <see cref="LoginRememberSuccess"/>.</summary>
+    public int LoginAccountFailuresPerMinute { get; init; } = 20;
+
+    /// <summary>How long a successful login exempts its address from its account's failure limit.</summary>
+    public TimeSpan LoginRememberSuccess { get; init; } = TimeSpan.FromDays(30);
 }
