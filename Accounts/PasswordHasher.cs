@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using FriendLite.Edge.Concurrency;
 
 namespace FriendLite.Edge.Accounts;
 
@@ -20,13 +21,19 @@ internal sealed class PasswordHasher
     private const int MaximumStoredIterations = 10_000_000;
 
     private readonly string _dummyHash;
+    private readonly AdmissionGate? _gate;
     private readonly Func<CancellationToken, Task>? _onHash;
 
-    /// <summary>A hasher; <paramref name="onHash"/> is awaited before each hash the async methods compute (tests hold hashes there).</summary>
-    public PasswordHasher(int iterations = DefaultIterations, Func<CancellationToken, Task>? onHash = null)
+    /// <summary>
+    /// A hasher. The async methods (the server's) compute each hash holding a slot of
+    /// <paramref name="gate"/>: a few at once, so a flood of logins cannot take every core and pool
+    /// thread; <paramref name="onHash"/> is awaited in the slot before each hash (tests hold hashes there).
+    /// </summary>
+    public PasswordHasher(int iterations = DefaultIterations, AdmissionGate? gate = null, Func<CancellationToken, Task>? onHash = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         Iterations = iterations;
+        _gate = gate;
         _onHash = onHash;
         // Costs the same to check as a real hash, but costs nothing to make (server start stays fast).
         _dummyHash = string.Create(CultureInfo.InvariantCulture,
@@ -94,8 +101,10 @@ internal sealed class PasswordHasher
     public Task VerifyNothingAsync(string password, CancellationToken cancellationToken) =>
         RunAsync(() => Verify(password, _dummyHash, out _), cancellationToken);
 
+    /// <exception cref="AdmissionRefusedException">Too many hashes are waiting already, or this one waited too long.</exception>
     private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
     {
+        using var slot = _gate is null ? null : await _gate.EnterAsync(cancellationToken);
         if (_onHash is not null)
         {
             await _onHash(cancellationToken);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Http;
@@ -7,7 +8,8 @@ namespace FriendLite.Edge.Http;
 /// <summary>
 /// <c>POST /auth/jwt/login</c>: form fields <c>username</c> (the email) and <c>password</c>, as
 /// fastapi-users takes them. Before any password is hashed, the attempt is counted against its
-/// address and its account (<see cref="LoginRateLimiter"/>). Every refusal is logged, with one wording per limit.
+/// address and its account (<see cref="LoginRateLimiter"/>); the hash itself waits for a slot of
+/// the server's hashing gate. Every refusal is logged, with one wording per limit.
 /// </summary>
 internal static class AuthEndpoints
 {
@@ -18,6 +20,24 @@ internal static class AuthEndpoints
     {
         router.MapPost("/auth/jwt/login", context => LoginAsync(context, accounts, limiter, log), Access.Anonymous);
         return router;
+    }
+
+    /// <summary>
+    /// Awaits work that hashes a password; when the hashing gate refuses it, the request gets 503
+    /// with Retry-After (and the refusal is logged) instead of a server error.
+    /// </summary>
+    public static async Task<T> HashingAsync<T>(Task<T> work, RequestContext context, Log log)
+    {
+        try
+        {
+            return await work;
+        }
+        catch (AdmissionRefusedException busy)
+        {
+            log.Warn("auth", busy.Reason == AdmissionRefusal.QueueFull ? "password hash refused: the hashing queue is full" : "password hash refused: waited too long for a hashing slot",
+                ("remote", context.RemoteAddress), ("path", context.Request.Url?.AbsolutePath));
+            throw Refusal(503, "The server is busy checking other passwords", busy.RetryAfter);
+        }
     }
 
     private static async Task LoginAsync(RequestContext context, AccountService accounts, LoginRateLimiter limiter, Log log)
@@ -32,7 +52,7 @@ internal static class AuthEndpoints
         }
 
         using var attempt = limiter.TryBegin(address, email, out var refusal) ?? throw Refused(refusal, address, email, log);
-        var user = await accounts.CheckCredentialsAsync(email, password, context.CancellationToken);
+        var user = await HashingAsync(accounts.CheckCredentialsAsync(email, password, context.CancellationToken), context, log);
         if (user is null)
         {
             attempt.Failed();

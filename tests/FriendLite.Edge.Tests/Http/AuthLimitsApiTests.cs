@@ -1,12 +1,15 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Net.Sockets;
+using System.Text.Json;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Tests.Support;
 
 namespace FriendLite.Edge.Tests.Http;
 
 /// <summary>
-/// The login's limits on the real host: failed attempts per address and per account. Requests come from several loopback addresses (127.0.0.2, ...)
+/// The login's limits on the real host: failed attempts per address and per account, and the
+/// global cap on password hashing. Requests come from several loopback addresses (127.0.0.2, ...)
 /// so each client is a different address to the server, as devices on a LAN are; hashes are held
 /// by a hook so that "in flight" is a state the test controls, not a race.
 /// </summary>
@@ -109,6 +112,87 @@ public sealed class AuthLimitsApiTests
         Assert.Equal(HttpStatusCode.OK, ann.StatusCode);
     }
 
+    [Fact]
+    public async Task Login_HashingQueueFull_IsRefusedWith503AndRetryAfter_WithoutStartingAnotherHash()
+    {
+        var hold = new HashHold();
+        var log = new LogLines(LogLevel.Info);
+        await using var server = await TestServer.StartAsync(log: log.Log,
+            configure: o => o with { OnPasswordHash = hold.WaitAsync, HashConcurrency = 1, HashQueue = 2, HashWait = TimeSpan.FromHours(1) });
+        await server.CreateUserAsync("ann@example.com");
+        var hashedBefore = hold.Entered;
+        hold.Close();
+
+        var attempts = Enumerable.Range(2, 5).Select(i => LoginAsync(ClientFrom(server, $"127.0.0.{i}"), "ann@example.com", "a wrong guess")).ToList();
+        await WaitUntilAsync(() => attempts.Count(a => a.IsCompleted) >= 2, "two attempts to be refused while three wait for hashing");
+        var refused = attempts.Where(a => a.IsCompleted).Select(a => a.Result).ToList();
+        var hashesWhileHeld = hold.Entered - hashedBefore;
+        hold.Open();
+        var rest = await Task.WhenAll(attempts.Where(a => !refused.Contains(a.Result)));
+
+        Assert.Equal(1, hashesWhileHeld);
+        foreach (var response in refused)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.InRange(response.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
+            Assert.Contains("busy checking other passwords", await DetailAsync(response), StringComparison.Ordinal);
+        }
+
+        Assert.All(rest, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
+        Assert.Equal(2, log.Lines.Count(l => l.Contains("password hash refused: the hashing queue is full", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Login_WaitingForHashingPastTheDeadline_IsRefusedWith503()
+    {
+        var hold = new HashHold();
+        var log = new LogLines(LogLevel.Info);
+        await using var server = await TestServer.StartAsync(log: log.Log,
+            configure: o => o with { OnPasswordHash = hold.WaitAsync, HashConcurrency = 1, HashQueue = 4, HashWait = TimeSpan.FromMilliseconds(200) });
+        await server.CreateUserAsync("ann@example.com");
+        hold.Close();
+        var first = LoginAsync(ClientFrom(server, "127.0.0.2"), "ann@example.com", "a wrong guess");
+        await WaitUntilAsync(() => hold.Entered == 2, "the first attempt to be hashed");
+
+        // The hash ahead of it never ends while held: only the deadline can answer this one.
+        using var second = await LoginAsync(ClientFrom(server, "127.0.0.3"), "ann@example.com", "a wrong guess");
+        hold.Open();
+        using var firstResponse = await first;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, second.StatusCode);
+        Assert.Contains("busy checking other passwords", await DetailAsync(second), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.BadRequest, firstResponse.StatusCode);
+        Assert.Single(log.Lines, l => l.Contains("password hash refused: waited too long for a hashing slot", StringComparison.Ordinal));
+        // Refused before its hash, the attempt was not counted as a failure: the address has all ten left.
+        using var third = ClientFrom(server, "127.0.0.3");
+        for (var i = 0; i < 10; i++)
+        {
+            using var failure = await LoginAsync(third, "ann@example.com", $"guess {i}");
+            Assert.Equal(HttpStatusCode.BadRequest, failure.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task CreateUser_WhileHashingIsFull_Gets503NotAServerError()
+    {
+        var hold = new HashHold();
+        await using var server = await TestServer.StartAsync(
+            configure: o => o with { OnPasswordHash = hold.WaitAsync, HashConcurrency = 1, HashQueue = 0, HashWait = TimeSpan.FromHours(1) });
+        var (_, adminToken) = await server.CreateUserAsync("root@example.com", admin: true);
+        using var admin = server.ClientWithToken(adminToken);
+        hold.Close();
+        var login = LoginAsync(ClientFrom(server, "127.0.0.2"), "root@example.com", "a wrong guess");
+        await WaitUntilAsync(() => hold.Entered == 2, "the login to be hashed");
+
+        using var created = await admin.PostAsJsonAsync("/api/users", new { email = "new@example.com", password = Password });
+        hold.Open();
+        using var _ = await login;
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, created.StatusCode);
+        Assert.Contains("busy checking other passwords", await DetailAsync(created), StringComparison.Ordinal);
+        Assert.Null(await server.Server.Accounts.Users.FindByEmailAsync("new@example.com", default));
+    }
+
     /// <summary>A client whose connections come from <paramref name="localAddress"/> (any 127.x address reaches the server).</summary>
     private static HttpClient ClientFrom(TestServer server, string localAddress)
     {
@@ -135,6 +219,12 @@ public sealed class AuthLimitsApiTests
 
     private static Task<HttpResponseMessage> LoginAsync(HttpClient client, string email, string password) =>
         client.PostAsync("/auth/jwt/login", new FormUrlEncodedContent([new("username", email), new("password", password)]));
+
+    private static async Task<string> DetailAsync(HttpResponseMessage response)
+    {
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return body.RootElement.GetProperty("detail").GetString()!;
+    }
 
     private static Task WaitUntilAsync(Func<bool> condition, string what) =>
         DeviceSupport.WaitUntilAsync(condition, what, TimeSpan.FromSeconds(10));
