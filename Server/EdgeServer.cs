@@ -110,7 +110,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             var users = new UserStore(database);
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), options.Time);
-            var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations, new AdmissionGate(options.HashConcurrency, options.HashQueue, options.HashWait, options.Time), options.OnPasswordHash), tokens, options.TokenLifetime);
+            var hashing = new AdmissionGate(options.HashConcurrency, options.HashQueue, options.HashWait, options.Time);
+            var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations, hashing, options.OnPasswordHash), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
             var jobs = new JobStore(database, options.Time);
             var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;

@@ -106,7 +106,8 @@ public sealed class AuthLimitsApiTests
         }
 
         using var blocked = await LoginAsync(guest, "ann@example.com", Password);
-        using var ann = await LoginAsync(ClientFrom(server, "127.0.0.3"), "ann@example.com", Password);
+        using var annClient = ClientFrom(server, "127.0.0.3");
+        using var ann = await LoginAsync(annClient, "ann@example.com", Password);
 
         Assert.Equal((HttpStatusCode)429, blocked.StatusCode);
         Assert.Equal(HttpStatusCode.OK, ann.StatusCode);
@@ -123,7 +124,8 @@ public sealed class AuthLimitsApiTests
         var hashedBefore = hold.Entered;
         hold.Close();
 
-        var attempts = Enumerable.Range(2, 5).Select(i => LoginAsync(ClientFrom(server, $"127.0.0.{i}"), "ann@example.com", "a wrong guess")).ToList();
+        var clients = Enumerable.Range(2, 5).Select(i => ClientFrom(server, $"127.0.0.{i}")).ToList();
+        var attempts = clients.Select(client => LoginAsync(client, "ann@example.com", "a wrong guess")).ToList();
         await WaitUntilAsync(() => attempts.Count(a => a.IsCompleted) >= 2, "two attempts to be refused while three wait for hashing");
         var refused = attempts.Where(a => a.IsCompleted).Select(a => a.Result).ToList();
         var hashesWhileHeld = hold.Entered - hashedBefore;
@@ -140,6 +142,7 @@ public sealed class AuthLimitsApiTests
 
         Assert.All(rest, r => Assert.Equal(HttpStatusCode.BadRequest, r.StatusCode));
         Assert.Equal(2, log.Lines.Count(l => l.Contains("password hash refused: the hashing queue is full", StringComparison.Ordinal)));
+        clients.ForEach(c => c.Dispose());
     }
 
     [Fact]
@@ -151,11 +154,13 @@ public sealed class AuthLimitsApiTests
             configure: o => o with { OnPasswordHash = hold.WaitAsync, HashConcurrency = 1, HashQueue = 4, HashWait = TimeSpan.FromMilliseconds(200) });
         await server.CreateUserAsync("ann@example.com");
         hold.Close();
-        var first = LoginAsync(ClientFrom(server, "127.0.0.2"), "ann@example.com", "a wrong guess");
+        using var firstClient = ClientFrom(server, "127.0.0.2");
+        using var secondClient = ClientFrom(server, "127.0.0.3");
+        var first = LoginAsync(firstClient, "ann@example.com", "a wrong guess");
         await WaitUntilAsync(() => hold.Entered == 2, "the first attempt to be hashed");
 
         // The hash ahead of it never ends while held: only the deadline can answer this one.
-        using var second = await LoginAsync(ClientFrom(server, "127.0.0.3"), "ann@example.com", "a wrong guess");
+        using var second = await LoginAsync(secondClient, "ann@example.com", "a wrong guess");
         hold.Open();
         using var firstResponse = await first;
 
@@ -164,10 +169,9 @@ public sealed class AuthLimitsApiTests
         Assert.Equal(HttpStatusCode.BadRequest, firstResponse.StatusCode);
         Assert.Single(log.Lines, l => l.Contains("password hash refused: waited too long for a hashing slot", StringComparison.Ordinal));
         // Refused before its hash, the attempt was not counted as a failure: the address has all ten left.
-        using var third = ClientFrom(server, "127.0.0.3");
         for (var i = 0; i < 10; i++)
         {
-            using var failure = await LoginAsync(third, "ann@example.com", $"guess {i}");
+            using var failure = await LoginAsync(secondClient, "ann@example.com", $"guess {i}");
             Assert.Equal(HttpStatusCode.BadRequest, failure.StatusCode);
         }
     }
@@ -181,7 +185,8 @@ public sealed class AuthLimitsApiTests
         var (_, adminToken) = await server.CreateUserAsync("root@example.com", admin: true);
         using var admin = server.ClientWithToken(adminToken);
         hold.Close();
-        var login = LoginAsync(ClientFrom(server, "127.0.0.2"), "root@example.com", "a wrong guess");
+        using var guest = ClientFrom(server, "127.0.0.2");
+        var login = LoginAsync(guest, "root@example.com", "a wrong guess");
         await WaitUntilAsync(() => hold.Entered == 2, "the login to be hashed");
 
         using var created = await admin.PostAsJsonAsync("/api/users", new { email = "new@example.com", password = Password });
