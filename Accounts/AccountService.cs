@@ -9,6 +9,8 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
 
     public UserStore Users { get; } = users;
 
+    public PasswordHasher Hasher => hasher;
+
     public TimeSpan TokenLifetime { get; } = tokenLifetime;
 
     public string IssueToken(User user, TimeSpan? lifetime = null) => tokens.Issue(user.Id, lifetime ?? TokenLifetime);
@@ -16,17 +18,19 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
     /// <summary>
     /// The user with these credentials, or null. Unknown emails cost the same time as wrong
     /// passwords; a hash made with fewer iterations than today's setting is upgraded on success.
+    /// A <paramref name="priority"/> check (from an address that logged in to the account before)
+    /// waits for hashing ahead of the others.
     /// </summary>
-    public async Task<User?> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken)
+    public async Task<User?> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken, bool priority = false)
     {
         var user = await Users.FindByEmailAsync(email.Trim(), cancellationToken);
         if (user is null || password.Length > PasswordHasher.MaximumLength)
         {
-            await hasher.VerifyNothingAsync(password.Length > PasswordHasher.MaximumLength ? "" : password, cancellationToken);
+            await hasher.VerifyNothingAsync(password.Length > PasswordHasher.MaximumLength ? "" : password, cancellationToken, priority);
             return null;
         }
 
-        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken);
+        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken, priority);
         if (!ok || !user.IsActive)
         {
             return null;

@@ -60,13 +60,14 @@ internal sealed class LoginRateLimiter(int perAddress, int perAccount, TimeSpan 
             }
 
             var atAccount = _accounts.Live(account, now - window);
-            if (atAccount.Count >= perAccount && !KnownAddress(account, address, now))
+            var known = KnownAddress(account, address, now);
+            if (atAccount.Count >= perAccount && !known)
             {
                 refusal = new LoginRefusal(LoginLimit.Account, RetryAfter(atAccount, now));
                 return null;
             }
 
-            var attempt = new LoginAttempt(this, address, account, now);
+            var attempt = new LoginAttempt(this, address, account, now) { FromKnownAddress = known };
             _addresses.Add(address, attempt, now - window);
             _accounts.Add(account, attempt, now - window);
             refusal = default;
@@ -149,6 +150,9 @@ internal sealed class LoginAttempt : IDisposable
     internal string Address { get; }
 
     internal string Account { get; }
+
+    /// <summary>The address has logged in to this account lately (its password check may go first).</summary>
+    public bool FromKnownAddress { get; init; }
 
     /// <summary>When it was counted, then when it failed; guarded by the limiter's lock.</summary>
     internal DateTimeOffset At { get; set; }

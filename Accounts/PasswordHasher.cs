@@ -42,6 +42,9 @@ internal sealed class PasswordHasher
 
     public int Iterations { get; }
 
+    /// <summary>The gate the server's hashes wait at (null in the CLI).</summary>
+    public AdmissionGate? Gate => _gate;
+
     /// <summary>Null when the password is acceptable, else a sentence saying why not.</summary>
     public static string? Check(string password) => password.Length switch
     {
@@ -94,17 +97,17 @@ internal sealed class PasswordHasher
         RunAsync(() => Hash(password), cancellationToken);
 
     /// <summary><see cref="Verify"/>, as the server runs it.</summary>
-    public Task<(bool Ok, bool NeedsRehash)> VerifyAsync(string password, string stored, CancellationToken cancellationToken) =>
-        RunAsync(() => (Verify(password, stored, out var needsRehash), needsRehash), cancellationToken);
+    public Task<(bool Ok, bool NeedsRehash)> VerifyAsync(string password, string stored, CancellationToken cancellationToken, bool priority = false) =>
+        RunAsync(() => (Verify(password, stored, out var needsRehash), needsRehash), cancellationToken, priority);
 
     /// <summary><see cref="VerifyNothing"/>, as the server runs it.</summary>
-    public Task VerifyNothingAsync(string password, CancellationToken cancellationToken) =>
-        RunAsync(() => Verify(password, _dummyHash, out _), cancellationToken);
+    public Task VerifyNothingAsync(string password, CancellationToken cancellationToken, bool priority = false) =>
+        RunAsync(() => Verify(password, _dummyHash, out _), cancellationToken, priority);
 
     /// <exception cref="AdmissionRefusedException">Too many hashes are waiting already, or this one waited too long.</exception>
-    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken)
+    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken, bool priority = false)
     {
-        using var slot = _gate is null ? null : await _gate.EnterAsync(cancellationToken);
+        using var slot = _gate is null ? null : await _gate.EnterAsync(cancellationToken, priority);
         if (_onHash is not null)
         {
             await _onHash(cancellationToken);

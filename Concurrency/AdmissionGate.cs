@@ -2,7 +2,8 @@ namespace FriendLite.Edge.Concurrency;
 
 /// <summary>
 /// At most <c>concurrency</c> holders at once; up to <c>queue</c> more wait their turn in order,
-/// each for at most <c>maxWait</c> (measured on the given clock). Past either bound the caller is
+/// each for at most <c>maxWait</c> (measured on the given clock). Priority callers have a lane of
+/// their own, as long, served first: a flood of ordinary callers cannot push them out. Past either bound the caller is
 /// refused at once with <see cref="AdmissionRefusedException"/>, so a burst costs a short answer
 /// instead of a pile of waiting work. Waiting takes no thread. The holder disposes its lease,
 /// which hands the slot straight to the first waiter.
@@ -10,6 +11,7 @@ namespace FriendLite.Edge.Concurrency;
 internal sealed class AdmissionGate
 {
     private readonly LinkedList<Waiter> _waiting = new();
+    private readonly LinkedList<Waiter> _priority = new();
     private readonly Lock _gate = new();
     private readonly int _concurrency;
     private readonly int _queue;
@@ -46,13 +48,13 @@ internal sealed class AdmissionGate
         {
             lock (_gate)
             {
-                return _waiting.Count;
+                return _waiting.Count + _priority.Count;
             }
         }
     }
 
     /// <summary>A slot, once free; refused at once when the queue is full, or when the wait passes its deadline.</summary>
-    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken)
+    public async ValueTask<IDisposable> EnterAsync(CancellationToken cancellationToken, bool priority = false)
     {
         cancellationToken.ThrowIfCancellationRequested();
         var waiter = new Waiter();
@@ -64,12 +66,13 @@ internal sealed class AdmissionGate
                 return new Lease(this);
             }
 
-            if (_waiting.Count >= _queue)
+            var lane = priority ? _priority : _waiting;
+            if (lane.Count >= _queue)
             {
                 throw new AdmissionRefusedException(AdmissionRefusal.QueueFull, RetryAfter);
             }
 
-            waiter.Node = _waiting.AddLast(waiter);
+            waiter.Node = lane.AddLast(waiter);
         }
 
         using var deadline = _time.CreateTimer(_ => Leave(waiter, new AdmissionRefusedException(AdmissionRefusal.WaitedTooLong, RetryAfter)), null, _maxWait, Timeout.InfiniteTimeSpan);
@@ -83,12 +86,12 @@ internal sealed class AdmissionGate
         lock (_gate)
         {
             // Already handed a slot: the turn is its to use (or to give back), not to refuse.
-            if (waiter.Node?.List is null)
+            if (waiter.Node?.List is not { } lane)
             {
                 return;
             }
 
-            _waiting.Remove(waiter.Node);
+            lane.Remove(waiter.Node);
         }
 
         waiter.Turn.TrySetException(why);
@@ -99,14 +102,15 @@ internal sealed class AdmissionGate
         Waiter? next;
         lock (_gate)
         {
-            next = _waiting.First?.Value;
+            var lane = _priority.Count > 0 ? _priority : _waiting;
+            next = lane.First?.Value;
             if (next is null)
             {
                 _running--;
                 return;
             }
 
-            _waiting.RemoveFirst();
+            lane.RemoveFirst();
         }
 
         next.Turn.TrySetResult();

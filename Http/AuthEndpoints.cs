@@ -9,7 +9,8 @@ namespace FriendLite.Edge.Http;
 /// <c>POST /auth/jwt/login</c>: form fields <c>username</c> (the email) and <c>password</c>, as
 /// fastapi-users takes them. Before any password is hashed, the attempt is counted against its
 /// address and its account (<see cref="LoginRateLimiter"/>); the hash itself waits for a slot of
-/// the server's hashing gate. Every refusal is logged, with one wording per limit.
+/// the server's hashing gate, ahead of strangers when the address has logged in to the account
+/// before. Every refusal is logged, with one wording per limit.
 /// </summary>
 internal static class AuthEndpoints
 {
@@ -52,7 +53,7 @@ internal static class AuthEndpoints
         }
 
         using var attempt = limiter.TryBegin(address, email, out var refusal) ?? throw Refused(refusal, address, email, log);
-        var user = await HashingAsync(accounts.CheckCredentialsAsync(email, password, context.CancellationToken), context, log);
+        var user = await HashingAsync(accounts.CheckCredentialsAsync(email, password, context.CancellationToken, priority: attempt.FromKnownAddress), context, log);
         if (user is null)
         {
             attempt.Failed();

@@ -93,7 +93,11 @@ public sealed class AuthRateLimiterTests
             Fail(limiter, $"10.0.0.{i}", "ann@example.com");
         }
 
-        Assert.NotNull(Begin(limiter, "10.0.0.101", "ann@example.com"));
+        using (var known = Begin(limiter, "10.0.0.101", "ann@example.com"))
+        {
+            Assert.True(known.FromKnownAddress);
+        }
+
         Assert.Null(limiter.TryBegin("10.0.0.100", "ann@example.com", out var refusal));
         Assert.Equal(LoginLimit.Account, refusal.Limit);
     }

@@ -42,6 +42,24 @@ public sealed class AdmissionGateTests
     }
 
     [Fact]
+    public async Task PriorityCaller_HasItsOwnLaneAndIsServedFirst()
+    {
+        var gate = new AdmissionGate(concurrency: 1, queue: 1, TimeSpan.FromHours(1), TimeProvider.System);
+        var holder = await gate.EnterAsync(default);
+        var ordinary = gate.EnterAsync(default).AsTask();
+        await Assert.ThrowsAsync<AdmissionRefusedException>(() => gate.EnterAsync(default).AsTask());
+
+        var urgent = gate.EnterAsync(default, priority: true).AsTask();
+        holder.Dispose();
+        var urgentLease = await urgent;
+
+        Assert.False(ordinary.IsCompleted);
+        urgentLease.Dispose();
+        (await ordinary).Dispose();
+        Assert.Equal((0, 0), (gate.Running, gate.Waiting));
+    }
+
+    [Fact]
     public async Task Waiter_WhoseDeadlinePasses_IsRefusedAndLeavesTheQueue()
     {
         var gate = new AdmissionGate(concurrency: 1, queue: 1, TimeSpan.FromMilliseconds(50), TimeProvider.System);

@@ -146,6 +146,36 @@ public sealed class AuthLimitsApiTests
     }
 
     [Fact]
+    public async Task Login_HashingQueueFullOfStrangers_FromAnAddressThatLoggedInBefore_WaitsAheadOfThemAndLogsIn()
+    {
+        var hold = new HashHold();
+        await using var server = await TestServer.StartAsync(
+            configure: o => o with { OnPasswordHash = hold.WaitAsync, HashConcurrency = 1, HashQueue = 2, HashWait = TimeSpan.FromHours(1) });
+        await server.CreateUserAsync("ann@example.com");
+        using var annPhone = ClientFrom(server, "127.0.0.9");
+        using (var earlier = await LoginAsync(annPhone, "ann@example.com", Password))
+        {
+            Assert.Equal(HttpStatusCode.OK, earlier.StatusCode);
+        }
+
+        hold.Close();
+        var strangers = Enumerable.Range(2, 4).Select(i => ClientFrom(server, $"127.0.0.{i}")).ToList();
+        var guesses = strangers.Select(client => LoginAsync(client, $"guess{client.GetHashCode()}@example.com", "a wrong guess")).ToList();
+        var gate = server.Server.Accounts.Hasher.Gate!;
+        await WaitUntilAsync(() => guesses.Any(a => a.IsCompleted) && gate.Waiting == 2, "two strangers to wait and the next to be refused");
+
+        var ann = LoginAsync(annPhone, "ann@example.com", Password);
+        await WaitUntilAsync(() => ann.IsCompleted || gate.Waiting == 3, "Ann's login to be answered or to wait");
+        hold.Open();
+        using var annResponse = await ann;
+        var statuses = (await Task.WhenAll(guesses)).Select(r => (int)r.StatusCode).Order().ToList();
+
+        Assert.Equal(HttpStatusCode.OK, annResponse.StatusCode);
+        Assert.Equal([400, 400, 400, 503], statuses);
+        strangers.ForEach(c => c.Dispose());
+    }
+
+    [Fact]
     public async Task Login_WaitingForHashingPastTheDeadline_IsRefusedWith503()
     {
         var hold = new HashHold();
