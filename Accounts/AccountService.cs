@@ -9,6 +9,8 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
 
     public UserStore Users { get; } = users;
 
+    public PasswordHasher Hasher => hasher;
+
     public TimeSpan TokenLifetime { get; } = tokenLifetime;
 
     public string IssueToken(User user, TimeSpan? lifetime = null) => tokens.Issue(user.Id, lifetime ?? TokenLifetime);
@@ -16,24 +18,27 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
     /// <summary>
     /// The user with these credentials, or null. Unknown emails cost the same time as wrong
     /// passwords; a hash made with fewer iterations than today's setting is upgraded on success.
+    /// A <paramref name="priority"/> check (from an address that logged in to the account before)
+    /// waits for hashing ahead of the others.
     /// </summary>
-    public async Task<User?> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken)
+    public async Task<User?> CheckCredentialsAsync(string email, string password, CancellationToken cancellationToken, bool priority = false)
     {
         var user = await Users.FindByEmailAsync(email.Trim(), cancellationToken);
         if (user is null || password.Length > PasswordHasher.MaximumLength)
         {
-            hasher.VerifyNothing(password.Length > PasswordHasher.MaximumLength ? "" : password);
+            await hasher.VerifyNothingAsync(password.Length > PasswordHasher.MaximumLength ? "" : password, cancellationToken, priority);
             return null;
         }
 
-        if (!hasher.Verify(password, user.PasswordHash, out var needsRehash) || !user.IsActive)
+        var (ok, needsRehash) = await hasher.VerifyAsync(password, user.PasswordHash, cancellationToken, priority);
+        if (!ok || !user.IsActive)
         {
             return null;
         }
 
         if (needsRehash)
         {
-            await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken);
+            await Users.SetPasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken);
         }
 
         return user;
@@ -58,7 +63,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             return (null, "The display name must have at most 200 characters.");
         }
 
-        var user = await Users.CreateAsync(email!, string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), hasher.Hash(password), isAdmin, cancellationToken);
+        var user = await Users.CreateAsync(email!, string.IsNullOrWhiteSpace(displayName) ? null : displayName.Trim(), await hasher.HashAsync(password, cancellationToken), isAdmin, cancellationToken);
         return user is null ? (null, $"A user with the email {email} already exists.") : (user, null);
     }
 
@@ -97,7 +102,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             return error;
         }
 
-        return await Users.SetPasswordHashAsync(user.Id, hasher.Hash(password), cancellationToken) ? null : "The user no longer exists.";
+        return await Users.SetPasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken) ? null : "The user no longer exists.";
     }
 
     public static string? CheckEmail(string? email)

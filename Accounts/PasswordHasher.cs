@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using FriendLite.Edge.Concurrency;
 
 namespace FriendLite.Edge.Accounts;
 
@@ -20,17 +21,29 @@ internal sealed class PasswordHasher
     private const int MaximumStoredIterations = 10_000_000;
 
     private readonly string _dummyHash;
+    private readonly AdmissionGate? _gate;
+    private readonly Func<CancellationToken, Task>? _onHash;
 
-    public PasswordHasher(int iterations = DefaultIterations)
+    /// <summary>
+    /// A hasher. The async methods (the server's) compute each hash holding a slot of
+    /// <paramref name="gate"/>: a few at once, so a flood of logins cannot take every core and pool
+    /// thread; <paramref name="onHash"/> is awaited in the slot before each hash (tests hold hashes there).
+    /// </summary>
+    public PasswordHasher(int iterations = DefaultIterations, AdmissionGate? gate = null, Func<CancellationToken, Task>? onHash = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(iterations, 1);
         Iterations = iterations;
+        _gate = gate;
+        _onHash = onHash;
         // Costs the same to check as a real hash, but costs nothing to make (server start stays fast).
         _dummyHash = string.Create(CultureInfo.InvariantCulture,
             $"{Scheme}${iterations}${Convert.ToBase64String(new byte[SaltBytes])}${Convert.ToBase64String(new byte[HashBytes])}");
     }
 
     public int Iterations { get; }
+
+    /// <summary>The gate the server's hashes wait at (null in the CLI).</summary>
+    public AdmissionGate? Gate => _gate;
 
     /// <summary>Null when the password is acceptable, else a sentence saying why not.</summary>
     public static string? Check(string password) => password.Length switch
@@ -78,4 +91,28 @@ internal sealed class PasswordHasher
 
     /// <summary>Spends the same time as a real check, so an unknown email cannot be told from a wrong password.</summary>
     public void VerifyNothing(string password) => Verify(password, _dummyHash, out _);
+
+    /// <summary><see cref="Hash"/>, as the server runs it.</summary>
+    public Task<string> HashAsync(string password, CancellationToken cancellationToken) =>
+        RunAsync(() => Hash(password), cancellationToken);
+
+    /// <summary><see cref="Verify"/>, as the server runs it.</summary>
+    public Task<(bool Ok, bool NeedsRehash)> VerifyAsync(string password, string stored, CancellationToken cancellationToken, bool priority = false) =>
+        RunAsync(() => (Verify(password, stored, out var needsRehash), needsRehash), cancellationToken, priority);
+
+    /// <summary><see cref="VerifyNothing"/>, as the server runs it.</summary>
+    public Task VerifyNothingAsync(string password, CancellationToken cancellationToken, bool priority = false) =>
+        RunAsync(() => Verify(password, _dummyHash, out _), cancellationToken, priority);
+
+    /// <exception cref="AdmissionRefusedException">Too many hashes are waiting already, or this one waited too long.</exception>
+    private async Task<T> RunAsync<T>(Func<T> work, CancellationToken cancellationToken, bool priority = false)
+    {
+        using var slot = _gate is null ? null : await _gate.EnterAsync(cancellationToken, priority);
+        if (_onHash is not null)
+        {
+            await _onHash(cancellationToken);
+        }
+
+        return work();
+    }
 }

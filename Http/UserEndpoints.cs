@@ -43,7 +43,7 @@ internal static class UserEndpoints
     {
         var request = await RequestBody.ReadJsonAsync(context, HttpJsonContext.Default.CreateUserRequest);
         var isAdmin = request.IsAdmin ?? request.IsSuperuser ?? false;
-        var (user, error) = await accounts.CreateAsync(request.Email, request.Password, request.DisplayName, isAdmin, context.CancellationToken);
+        var (user, error) = await AuthEndpoints.HashingAsync(accounts.CreateAsync(request.Email, request.Password, request.DisplayName, isAdmin, context.CancellationToken), context, log);
         if (user is null)
         {
             throw new HttpError(error!.Contains("already exists", StringComparison.Ordinal) ? 409 : 400, error);

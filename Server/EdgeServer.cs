@@ -43,7 +43,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         TranscriptionStatus = transcriptionStatus;
         _log = log;
         _started = started;
-        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
+        var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, options.LoginAccountFailuresPerMinute, TimeSpan.FromMinutes(1), options.LoginRememberSuccess, options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
         var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
         Jobs = new JobStore(database, options.Time);
@@ -149,7 +149,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         {
             var users = new UserStore(database);
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), options.Time);
-            var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations), tokens, options.TokenLifetime);
+            var hashing = new AdmissionGate(options.HashConcurrency, options.HashQueue, options.HashWait, options.Time);
+            var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations, hashing, options.OnPasswordHash), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
             var jobs = new JobStore(database, options.Time);
             var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;

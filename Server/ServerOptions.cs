@@ -75,4 +75,23 @@ internal sealed record ServerOptions(
 
     /// <summary>Caps and deadlines on every connection from the network (the connection gate's).</summary>
     public ConnectionLimits Connections { get; init; } = new();
+
+    /// <summary>Awaited before each password hash the server computes; null in the shipped server (tests hold hashes there).</summary>
+    public Func<CancellationToken, Task>? OnPasswordHash { get; init; }
+
+    /// <summary>Failed logins allowed per account (the email) per minute, counted from every address and
+    /// enforced on addresses that have not logged in to it within <see cref="LoginRememberSuccess"/>.</summary>
+    public int LoginAccountFailuresPerMinute { get; init; } = 20;
+
+    /// <summary>How long a successful login exempts its address from its account's failure limit.</summary>
+    public TimeSpan LoginRememberSuccess { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>Password hashes (logins, new users, password changes) computed at once: about half the cores.</summary>
+    public int HashConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Hashes waiting for a slot; past this a login gets 503 with Retry-After.</summary>
+    public int HashQueue { get; init; } = 16;
+
+    /// <summary>How long a hash may wait for a slot before its request gets 503.</summary>
+    public TimeSpan HashWait { get; init; } = TimeSpan.FromSeconds(5);
 }

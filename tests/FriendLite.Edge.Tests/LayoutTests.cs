@@ -15,7 +15,7 @@ public sealed partial class LayoutTests
         ["Server"] = ["Http", "Connections", "Accounts", "Sessions", "Transcription", "Audio", "Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Http"] = ["Accounts", "Sessions", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
         ["Connections"] = ["Concurrency", "Diagnostics"],
-        ["Accounts"] = ["Storage", "Cli", "Diagnostics"],
+        ["Accounts"] = ["Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
         ["Transcription"] = ["Audio", "Wyoming", "Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Wyoming"] = ["Audio"],
