@@ -28,12 +28,9 @@ internal enum ConnectionEnd
 /// What the gate counts, for diagnostics, and its refusal log: each refusal is counted, and logged
 /// at most once per reason every 10 s with how many were not logged, so a flood cannot flood the journal.
 /// </summary>
-internal sealed class ConnectionCounters(Log log, TimeProvider time)
+internal sealed class ConnectionCounters(Log log)
 {
-    private static readonly TimeSpan LogInterval = TimeSpan.FromSeconds(10);
     private readonly long[] _ends = new long[Enum.GetValues<ConnectionEnd>().Length];
-    private readonly long[] _lastLogged = new long[Enum.GetValues<ConnectionEnd>().Length];
-    private readonly long[] _unlogged = new long[Enum.GetValues<ConnectionEnd>().Length];
     private long _accepted;
 
     public long Accepted => Interlocked.Read(ref _accepted);
@@ -45,27 +42,10 @@ internal sealed class ConnectionCounters(Log log, TimeProvider time)
     public void Count(ConnectionEnd end, string remote, string detail)
     {
         Interlocked.Increment(ref _ends[(int)end]);
-        if (end == ConnectionEnd.Idle)
+        if (end != ConnectionEnd.Idle)
         {
-            return;
+            log.Refusal(LogLevel.Warn, Wording(end), "connections", "refused", ("reason", Wording(end)), ("remote", remote), ("detail", detail));
         }
-
-        var now = time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastLogged[(int)end]);
-        if (last != 0 && time.GetElapsedTime(last, now) < LogInterval)
-        {
-            Interlocked.Increment(ref _unlogged[(int)end]);
-            return;
-        }
-
-        if (Interlocked.CompareExchange(ref _lastLogged[(int)end], now, last) != last)
-        {
-            Interlocked.Increment(ref _unlogged[(int)end]);
-            return;
-        }
-
-        var unlogged = Interlocked.Exchange(ref _unlogged[(int)end], 0);
-        log.Warn("connections", "refused", ("reason", Wording(end)), ("remote", remote), ("detail", detail), ("not_logged_since_last", unlogged));
     }
 
     public static string Wording(ConnectionEnd end) => end switch

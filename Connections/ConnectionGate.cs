@@ -28,7 +28,7 @@ internal sealed partial class ConnectionGate
         Peer = peer;
         Time = time;
         Log = log;
-        Counters = new ConnectionCounters(log, time);
+        Counters = new ConnectionCounters(log);
     }
 
     public ConnectionLimits Limits { get; }

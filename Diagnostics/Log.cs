@@ -50,6 +50,24 @@ internal sealed class Log
     public void Error(string component, string message, params ReadOnlySpan<(string Key, object? Value)> fields) =>
         Write(LogLevel.Error, component, message, fields);
 
+    /// <summary>
+    /// A refusal a flood could repeat thousands of times a second (a limit, a malformed request):
+    /// written at most once per <paramref name="key"/> every 10 s, and the line that is written
+    /// says how many were held back since the last one.
+    /// </summary>
+    public void Refusal(LogLevel level, string key, string component, string message, params ReadOnlySpan<(string Key, object? Value)> fields)
+    {
+        if (!IsEnabled(level) || !_refusals.Allow(key, out var heldBack))
+        {
+            return;
+        }
+
+        (string Key, object? Value)[] all = [.. fields, ("not_logged_since_last", heldBack)];
+        Write(level, component, message, all);
+    }
+
+    private readonly LogThrottle _refusals = new(TimeProvider.System, LogThrottle.DefaultInterval);
+
     /// <summary>Logs an exception: its message at the given level, the stack trace only at debug level.</summary>
     public void Exception(LogLevel level, string component, string message, Exception exception)
     {

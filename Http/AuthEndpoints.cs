@@ -35,8 +35,8 @@ internal static class AuthEndpoints
         }
         catch (AdmissionRefusedException busy)
         {
-            log.Warn("auth", busy.Reason == AdmissionRefusal.QueueFull ? "password hash refused: the hashing queue is full" : "password hash refused: waited too long for a hashing slot",
-                ("remote", context.RemoteAddress), ("path", context.Request.Url?.AbsolutePath));
+            var message = busy.Reason == AdmissionRefusal.QueueFull ? "password hash refused: the hashing queue is full" : "password hash refused: waited too long for a hashing slot";
+            log.Refusal(LogLevel.Warn, $"{message} {context.RemoteAddress}", "auth", message, ("remote", context.RemoteAddress), ("path", context.Request.Url?.AbsolutePath));
             throw Refusal(503, "The server is busy checking other passwords", busy.RetryAfter);
         }
     }
@@ -70,11 +70,11 @@ internal static class AuthEndpoints
         var seconds = (int)Math.Ceiling(refusal.RetryAfter.TotalSeconds);
         if (refusal.Limit == LoginLimit.Address)
         {
-            log.Warn("auth", "login refused: too many failed logins from this address", ("remote", address), ("retry_after_s", seconds));
+            log.Refusal(LogLevel.Warn, $"address {address}", "auth", "login refused: too many failed logins from this address", ("remote", address), ("retry_after_s", seconds));
             return Refusal(429, "Too many failed logins from this address", refusal.RetryAfter);
         }
 
-        log.Warn("auth", "login refused: too many failed logins for this account", ("remote", address),
+        log.Refusal(LogLevel.Warn, $"account {address}", "auth", "login refused: too many failed logins for this account", ("remote", address),
             ("account", email.Length <= 254 ? email.Trim() : "(too long)"), ("retry_after_s", seconds));
         return Refusal(429, "Too many failed logins for this account from a new address", refusal.RetryAfter);
     }
@@ -84,6 +84,7 @@ internal static class AuthEndpoints
         var seconds = Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
         return new HttpError(status, $"{what}; try again in {seconds} s.")
         {
+            Logged = true,
             Headers = new Dictionary<string, string> { ["Retry-After"] = seconds },
         };
     }

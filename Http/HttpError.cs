@@ -28,6 +28,9 @@ internal sealed class HttpError : Exception
 
     public int Status { get; } = 400;
 
+    /// <summary>True when whoever refused has logged it already: the host does not log it again.</summary>
+    public bool Logged { get; init; }
+
     /// <summary>Extra response headers, such as Retry-After or WWW-Authenticate.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 }

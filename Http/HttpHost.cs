@@ -159,8 +159,12 @@ internal sealed class HttpHost
         }
         catch (HttpError refusal)
         {
-            _log.Info("http", "refused", ("status", refusal.Status), ("method", request.HttpMethod), ("path", path),
-                ("remote", context.RemoteAddress), ("user", context.User?.Id), ("reason", refusal.Message));
+            if (!refusal.Logged)
+            {
+                _log.Refusal(LogLevel.Info, $"http {refusal.Status} {context.RemoteAddress}", "http", "refused", ("status", refusal.Status), ("method", request.HttpMethod),
+                    ("path", path), ("remote", context.RemoteAddress), ("user", context.User?.Id), ("reason", refusal.Message));
+            }
+
             foreach (var (name, value) in refusal.Headers)
             {
                 context.Response.AddHeader(name, value);

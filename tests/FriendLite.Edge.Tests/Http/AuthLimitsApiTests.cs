@@ -64,7 +64,9 @@ public sealed class AuthLimitsApiTests
         Assert.InRange(right.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 60);
         Assert.Contains("Too many failed logins for this account", await right.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, otherAccount.StatusCode);
-        Assert.Equal(2, log.Lines.Count(l => l.Contains("login refused: too many failed logins for this account", StringComparison.Ordinal)));
+        // Both refusals came from one address within 10 s: one line, so a flood cannot flood the journal.
+        Assert.Single(log.Lines, l => l.Contains("login refused: too many failed logins for this account", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Lines, l => l.Contains("http: refused status=429", StringComparison.Ordinal));
     }
 
     [Fact]
