@@ -44,7 +44,11 @@ internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveS
 /// <summary>Segments waiting in memory, being transcribed, done since start, and waiting as durable jobs.</summary>
 internal sealed record TranscriptionCountsResponse(string Engine, int Queued, int Running, long Completed, long JobsPending);
 
-internal sealed record DebugSessionsResponse(TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions, TranscriptionCountsResponse Transcription);
+/// <summary>The connection gate's counts: open now, accepted since start, and each way a connection was refused or ended.</summary>
+internal sealed record ConnectionCountsResponse(int Open, long Accepted, IReadOnlyDictionary<string, long> Ended);
+
+internal sealed record DebugSessionsResponse(TaskGroupSnapshot Tree, ProcessCountsResponse Counts, IReadOnlyList<ActiveClient> Sessions, TranscriptionCountsResponse Transcription,
+    ConnectionCountsResponse Connections);
 
 internal sealed record TranscriptItem(string? Speaker, string Text, double Start, double End);
 

@@ -1,4 +1,5 @@
 using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Connections;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Transcription;
 
@@ -26,7 +27,11 @@ internal static class DiagnosticsEndpoints
                 server.Snapshot(),
                 new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),
                 sessions,
-                transcription);
+                transcription,
+                new ConnectionCountsResponse(
+                    server.Gate.Open,
+                    server.Gate.Counters.Accepted,
+                    Enum.GetValues<ConnectionEnd>().ToDictionary(ConnectionCounters.Wording, end => server.Gate.Counters[end])));
             await context.WriteJsonAsync(200, body, HttpJsonContext.Default.DebugSessionsResponse);
         }, Access.Admin);
         return router;

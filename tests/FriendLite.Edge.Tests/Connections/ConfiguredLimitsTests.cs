@@ -123,8 +123,13 @@ public sealed class ConfiguredLimitsTests
             Assert.Equal(400, (await RawHttp.SendAsync(server.Port, "NOT HTTP\r\n\r\n")).Status);
         }
 
-        Assert.Equal(30, server.Server.Gate.Counters[ConnectionEnd.BadRequest]);
         Assert.Single(lines.Lines, l => l.StartsWith("warn connections: refused reason=bad_request", StringComparison.Ordinal));
+        var (_, admin) = await server.CreateUserAsync("root@example.com", admin: true);
+        using var client = server.ClientWithToken(admin);
+        using var debug = JsonDocument.Parse(await client.GetStringAsync("/api/debug/sessions"));
+        var connections = debug.RootElement.GetProperty("connections");
+        Assert.Equal(30, connections.GetProperty("ended").GetProperty("bad_request").GetInt64());
+        Assert.True(connections.GetProperty("accepted").GetInt64() >= 30);
     }
 
     [Fact]
