@@ -71,11 +71,12 @@ public sealed class AuthUnitTests
     {
         var tokens = new JwtTokens(Key, TimeProvider.System);
 
-        var parts = tokens.Issue("u1", TimeSpan.FromMinutes(5)).Split('.');
+        var parts = tokens.Issue("u1", TimeSpan.FromMinutes(5), version: 3).Split('.');
 
         Assert.Equal("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[0])));
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1]));
-        Assert.Matches("^\\{\"sub\":\"u1\",\"iat\":\\d+,\"exp\":\\d+\\}$", payload);
+        Assert.Matches("^\\{\"sub\":\"u1\",\"iat\":\\d+,\"exp\":\\d+,\"ver\":3\\}$", payload);
+        Assert.Equal(3, tokens.Validate(string.Join('.', parts)).Version);
     }
 
     [Theory]
