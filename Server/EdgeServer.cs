@@ -54,7 +54,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
-            .MapUsers(accounts, Sessions, log)
+            .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
