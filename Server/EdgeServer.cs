@@ -66,6 +66,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
         _scheduler?.Start(_root);
+        var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
+        _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
     }
 
     public ServerOptions Options { get; }

@@ -71,4 +71,7 @@ internal sealed record ServerOptions(
 
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
+
+    /// <summary>How often live sessions are checked against their users' rows, so a change made by the CLI (another process) reaches them.</summary>
+    public TimeSpan RevocationSweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 }
