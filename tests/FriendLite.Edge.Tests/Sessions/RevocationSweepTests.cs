@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.WebSockets;
 using FriendLite.Edge.Accounts;
@@ -28,7 +27,7 @@ public sealed class RevocationSweepTests
         var passwordFile = Path.Combine(server.DataDirectory.Path, "new-password");
         await File.WriteAllTextAsync(passwordFile, "a new password from the cli\n");
 
-        var (code, _, error) = await RunBinaryAsync("user", "passwd", "--email", "ann@example.com", "--password-file", passwordFile, "--data-dir", server.DataDirectory.Path);
+        var (code, _, error) = await EdgeProcess.RunAsync("user", "passwd", "--email", "ann@example.com", "--password-file", passwordFile, "--data-dir", server.DataDirectory.Path);
 
         Assert.True(code == 0, error);
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me")).StatusCode);
@@ -130,25 +129,4 @@ public sealed class RevocationSweepTests
 
     private static Task<(int Code, string Output, string Error)> RunCliAsync(params string[] args) =>
         CliRunner.RunAsync((output, error) => UserCommands.Create(output, error, _ => null), args);
-
-    /// <summary>The build's own binary: a separate process, as an administrator's shell would run it.</summary>
-    private static async Task<(int Code, string Output, string Error)> RunBinaryAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo(Path.Combine(AppContext.BaseDirectory, "friendlite-edge"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        return (process.ExitCode, await output, await error);
-    }
 }
