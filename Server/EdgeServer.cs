@@ -24,6 +24,7 @@ internal sealed class EdgeServer : IAsyncDisposable
     private readonly Log _log;
     private int _stopping;
     private Task<bool>? _stop;
+    private DataDirectoryLock? _directoryLock;
 
     private readonly ITranscriptionEngine? _engine;
     private readonly TranscriptionScheduler? _scheduler;
@@ -107,7 +108,19 @@ internal sealed class EdgeServer : IAsyncDisposable
     {
         var started = Stopwatch.GetTimestamp();
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
-        var database = Database.Open(dataDirectory);
+        // Before anything is read or written: a second server must not "recover" the first one's live conversations.
+        var directoryLock = DataDirectoryLock.Acquire(dataDirectory);
+        Database database;
+        try
+        {
+            database = Database.Open(dataDirectory);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+
         try
         {
             var users = new UserStore(database);
@@ -141,12 +154,14 @@ internal sealed class EdgeServer : IAsyncDisposable
                 throw;
             }
 
+            server._directoryLock = directoryLock;
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;
         }
         catch
         {
             Database.ReleasePooledConnections();
+            directoryLock.Dispose();
             throw;
         }
     }
@@ -218,6 +233,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _silero?.Dispose(); // every session has ended, so no detection is running
 
         Database.ReleasePooledConnections();
+        _directoryLock?.Dispose(); // last: nothing of this server touches the directory any more
         var counts = ProcessCounts.Read();
         // Sessions deregister last in their cleanup: a non-empty registry here would be a leak.
         _log.Info(
