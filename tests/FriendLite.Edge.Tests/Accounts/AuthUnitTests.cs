@@ -144,4 +144,22 @@ public sealed class AuthUnitTests
 
         Assert.Equal(TimeSpan.Zero, limiter.RetryAfter("a"));
     }
+
+    [Fact]
+    public async Task Secret_OpenedWhileAnotherProcessIsStillWritingIt_IsReadOnceWritten()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, AuthSecret.FileName);
+        await File.WriteAllBytesAsync(path, []); // what the creating process's CreateNew leaves until its write
+        var writing = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            await File.WriteAllTextAsync(path, "0123456789abcdef0123456789abcdef\n");
+        });
+
+        var key = await Task.Run(() => AuthSecret.Load(null, dir.Path));
+
+        await writing;
+        Assert.Equal("0123456789abcdef0123456789abcdef", Encoding.UTF8.GetString(key));
+    }
 }
