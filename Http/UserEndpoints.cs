@@ -91,7 +91,7 @@ internal static partial class UserEndpoints
 
         // After its sessions ended, so the speech they left as jobs is cancelled too (with its data, it is gone already).
         var cancelled = await jobs.CancelWaitingForUserAsync(id, context.CancellationToken);
-        log.Info("auth", "user deleted", ("jobs_cancelled", cancelled), ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("by", context.CurrentUser.Id));
+        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("jobs_cancelled", cancelled), ("by", context.CurrentUser.Id));
         context.Response.StatusCode = 204;
     }
 }
