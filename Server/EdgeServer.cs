@@ -221,6 +221,8 @@ internal sealed class EdgeServer : IAsyncDisposable
                 "server",
                 $"shutdown did not finish within {Options.ShutdownTimeout.TotalSeconds:0.###} s; exiting with tasks still running",
                 ("tasks", Describe(_root.Snapshot())));
+            // The data directory's lock stays held: those tasks may still write there. The process
+            // exits next, and the kernel drops the lock with it.
             return false;
         }
 
