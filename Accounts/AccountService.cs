@@ -13,7 +13,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
 
     public TimeSpan TokenLifetime { get; } = tokenLifetime;
 
-    public string IssueToken(User user, TimeSpan? lifetime = null) => tokens.Issue(user.Id, lifetime ?? TokenLifetime);
+    public string IssueToken(User user, TimeSpan? lifetime = null) => tokens.Issue(user.Id, lifetime ?? TokenLifetime, user.TokenVersion);
 
     /// <summary>
     /// The user with these credentials, or null. Unknown emails cost the same time as wrong
@@ -102,7 +102,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             return error;
         }
 
-        return await Users.SetPasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken) ? null : "The user no longer exists.";
+        return await Users.ChangePasswordHashAsync(user.Id, await hasher.HashAsync(password, cancellationToken), cancellationToken) ? null : "The user no longer exists.";
     }
 
     public static string? CheckEmail(string? email)

@@ -34,7 +34,28 @@ internal static class AuthSecret
             TryCreate(path);
         }
 
-        return ReadFile(path, path);
+        return ReadGenerated(path);
+    }
+
+    /// <summary>
+    /// The server and a CLI command started together on a new directory: one creates the file
+    /// (CreateNew lets only one), the other may open it between its creation and its one write and
+    /// read nothing. A file that short and that new is read again for up to 2 s.
+    /// </summary>
+    private static byte[] ReadGenerated(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return ReadFile(path, path);
+            }
+            catch (StartupException) when (attempt < 100 && new FileInfo(path) is { Exists: true, Length: < MinimumBytes } file
+                && DateTime.UtcNow - file.LastWriteTimeUtc < TimeSpan.FromSeconds(10))
+            {
+                Thread.Sleep(20);
+            }
+        }
     }
 
     private static void TryCreate(string path)

@@ -8,23 +8,24 @@ namespace FriendLite.Edge.Accounts;
 
 internal sealed record JwtHeader(string? Alg, string? Typ);
 
-internal sealed record JwtPayload(string? Sub, long? Iat, long? Exp);
+internal sealed record JwtPayload(string? Sub, long? Iat, long? Exp, long? Ver = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(JwtHeader))]
 [JsonSerializable(typeof(JwtPayload))]
 internal sealed partial class JwtJsonContext : JsonSerializerContext;
 
-/// <summary>The outcome of checking a token: the user id it names, or why it was refused.</summary>
-internal readonly record struct TokenCheck(string? UserId, string? Failure)
+/// <summary>The outcome of checking a token: the user id and token version it names, or why it was refused.</summary>
+internal readonly record struct TokenCheck(string? UserId, string? Failure, long Version = 0)
 {
     public bool IsValid => UserId is not null;
 }
 
 /// <summary>
-/// HS256 JSON Web Tokens carrying <c>sub</c> (user id), <c>iat</c> and <c>exp</c>. Validation accepts
-/// only HS256 (never <c>none</c>), checks the signature in constant time, then the expiry. Whether
-/// the user still exists and is active is the authenticator's check.
+/// HS256 JSON Web Tokens carrying <c>sub</c> (user id), <c>iat</c>, <c>exp</c> and <c>ver</c> (the
+/// user's token version when issued; tokens from before versions existed have none and count as 0).
+/// Validation accepts only HS256 (never <c>none</c>), checks the signature in constant time, then the
+/// expiry. Whether the user still exists, is active and has that token version is the authenticator's check.
 /// </summary>
 internal sealed class JwtTokens(byte[] key, TimeProvider time)
 {
@@ -32,10 +33,10 @@ internal sealed class JwtTokens(byte[] key, TimeProvider time)
     private static readonly string s_header = Base64Url.EncodeToString(
         JsonSerializer.SerializeToUtf8Bytes(new JwtHeader("HS256", "JWT"), JwtJsonContext.Default.JwtHeader));
 
-    public string Issue(string userId, TimeSpan lifetime)
+    public string Issue(string userId, TimeSpan lifetime, int version = 0)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var payload = new JwtPayload(userId, now, now + (long)lifetime.TotalSeconds);
+        var payload = new JwtPayload(userId, now, now + (long)lifetime.TotalSeconds, version);
         var body = Base64Url.EncodeToString(JsonSerializer.SerializeToUtf8Bytes(payload, JwtJsonContext.Default.JwtPayload));
         var signingInput = $"{s_header}.{body}";
         return $"{signingInput}.{Base64Url.EncodeToString(Sign(signingInput))}";
@@ -86,7 +87,7 @@ internal sealed class JwtTokens(byte[] key, TimeProvider time)
             return Fail("malformed token");
         }
 
-        return payload.Exp.Value <= time.GetUtcNow().ToUnixTimeSeconds() ? Fail("expired token") : new TokenCheck(payload.Sub, null);
+        return payload.Exp.Value <= time.GetUtcNow().ToUnixTimeSeconds() ? Fail("expired token") : new TokenCheck(payload.Sub, null, payload.Ver ?? 0);
     }
 
     private byte[] Sign(string signingInput) => HMACSHA256.HashData(key, Encoding.ASCII.GetBytes(signingInput));

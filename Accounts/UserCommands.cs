@@ -7,8 +7,9 @@ using FriendLite.Edge.Storage;
 namespace FriendLite.Edge.Accounts;
 
 /// <summary>
-/// <c>user add|list|delete|passwd</c> and <c>token create</c>: account administration on the same
-/// data directory as the server, safe while it runs (SQLite WAL and a busy timeout). Passwords come
+/// <c>user add|list|delete|passwd|deactivate|activate</c> and <c>token create</c>: account administration
+/// on the same data directory as the server, safe while it runs (SQLite WAL and a busy timeout); a
+/// running server's revocation sweep ends the live sessions access was taken from. Passwords come
 /// from <c>--password-file</c>, from standard input when it is not a terminal, or from a prompt
 /// without echo; never from a plain argument.
 /// </summary>
@@ -28,6 +29,8 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         user.Subcommands.Add(List());
         user.Subcommands.Add(Delete());
         user.Subcommands.Add(Passwd());
+        user.Subcommands.Add(SetActive(active: false));
+        user.Subcommands.Add(SetActive(active: true));
         return user;
     }
 
@@ -79,13 +82,15 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         var deleteData = new Option<bool>("--delete-data") { Description = "Also delete the user's conversations, transcripts, memories and audio (default: keep them)." };
         var dataDir = CliOptions.DataDirectory();
         var command = new Command("delete", "Delete a user.") { email, deleteData, dataDir };
-        command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, null, async accounts =>
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, null, async (accounts, jobs) =>
         {
             var user = await accounts.Users.FindByEmailAsync(parse.GetValue(email)!, ct);
             if (user is null || await accounts.DeleteUserAsync(user.Id, parse.GetValue(deleteData), ct) is not { } deletion)
             {
                 return Fail($"No user has the email {parse.GetValue(email)}.");
             }
+
+            await jobs.CancelWaitingForUserAsync(user.Id, ct);
 
             foreach (var problem in deletion.Problems)
             {
@@ -118,6 +123,38 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
             }
 
             await output.WriteLineAsync($"Password changed for {user.Email}.");
+            return 0;
+        }));
+        return command;
+    }
+
+    /// <summary><c>user deactivate</c> suspends an account (no login, tokens refused, devices disconnected, waiting jobs cancelled); <c>user activate</c> lifts that.</summary>
+    private Command SetActive(bool active)
+    {
+        var email = Email();
+        var dataDir = CliOptions.DataDirectory();
+        var command = new Command(active ? "activate" : "deactivate", active
+            ? "Let a deactivated user log in again; its earlier tokens work again."
+            : "Stop a user from logging in and disconnect its devices, keeping its data.")
+        {
+            email, dataDir,
+        };
+        command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, null, async (accounts, jobs) =>
+        {
+            var user = await accounts.Users.FindByEmailAsync(parse.GetValue(email)!, ct);
+            if (user is null || !await accounts.Users.SetActiveAsync(user.Id, active, ct))
+            {
+                return Fail($"No user has the email {parse.GetValue(email)}.");
+            }
+
+            if (active)
+            {
+                await output.WriteLineAsync($"Activated {user.Email}.");
+                return 0;
+            }
+
+            await jobs.CancelWaitingForUserAsync(user.Id, ct);
+            await output.WriteLineAsync($"Deactivated {user.Email}: it cannot log in and its devices are disconnected; its data was kept.");
             return 0;
         }));
         return command;
@@ -174,7 +211,10 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         return first;
     }
 
-    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action)
+    private Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action) =>
+        RunAsync(dataDirectory, secretFile, (accounts, _) => action(accounts));
+
+    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, JobStore, Task<int>> action)
     {
         try
         {
@@ -182,7 +222,7 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
             var database = Database.Open(directory);
             var tokens = new JwtTokens(AuthSecret.Load(secretFile, directory), TimeProvider.System);
             var accounts = new AccountService(new UserStore(database), new PasswordHasher(), tokens, TimeSpan.FromHours(24));
-            return await action(accounts);
+            return await action(accounts, new JobStore(database, TimeProvider.System));
         }
         catch (StartupException ex)
         {

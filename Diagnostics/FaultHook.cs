@@ -11,6 +11,9 @@ internal enum FaultPoint
 
     /// <summary>Before a conversation's WAV gets its final header and is closed; the subject is the conversation id, the count its samples.</summary>
     WavFinish,
+
+    /// <summary>Before the revocation sweep reads the row of a user with live sessions; the subject is the user id, the count the sweeps so far.</summary>
+    RevocationCheck,
 }
 
 /// <summary>

@@ -44,6 +44,11 @@ internal sealed class AccessPolicy(JwtTokens tokens, UserStore users)
             throw Unauthorized("the token's user is deactivated");
         }
 
+        if (check.Version != user.TokenVersion)
+        {
+            throw Unauthorized("the token was revoked (the password was changed since it was issued)");
+        }
+
         if (access == Access.Admin && !user.IsAdmin)
         {
             throw new HttpError(403, "This needs an administrator.");

@@ -47,7 +47,7 @@ internal sealed class DeviceEndpoints(
 
         var user = context.CurrentUser;
         var deviceName = context.Request.QueryString["device_name"];
-        var entry = registry.TryRegister(user.Id, deviceName, context.Request.Url!.AbsolutePath)
+        var entry = registry.TryRegister(user.Id, deviceName, context.Request.Url!.AbsolutePath, user.TokenVersion)
             ?? throw new HttpError(503, $"The server already holds its maximum of {registry.MaxSessions} device sessions; try again later.")
             {
                 Headers = new Dictionary<string, string> { ["Retry-After"] = "5" },

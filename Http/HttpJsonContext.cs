@@ -82,6 +82,9 @@ internal sealed record JobsResponse(IReadOnlyList<JobResponse> Jobs);
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
 internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
 
+/// <summary>fastapi-users' PATCH body: only the fields sent are changed.</summary>
+internal sealed record UpdateUserRequest(string? Password, string? DisplayName, bool? IsActive, bool? IsAdmin, bool? IsSuperuser);
+
 /// <summary>Source-generated JSON for every HTTP payload (no reflection, AOT-safe).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
@@ -93,6 +96,7 @@ internal sealed record CreateUserRequest(string? Email, string? Password, string
 [JsonSerializable(typeof(UserResponse))]
 [JsonSerializable(typeof(IReadOnlyList<UserResponse>))]
 [JsonSerializable(typeof(CreateUserRequest))]
+[JsonSerializable(typeof(UpdateUserRequest))]
 [JsonSerializable(typeof(ActiveClientsResponse))]
 [JsonSerializable(typeof(CloseConversationResponse))]
 [JsonSerializable(typeof(DebugSessionsResponse))]

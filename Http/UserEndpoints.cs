@@ -1,17 +1,27 @@
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;
 
-/// <summary>User management (admins) and the signed-in user's own record.</summary>
-internal static class UserEndpoints
+/// <summary>
+/// User management (admins) and the signed-in user's own record. Taking access away reaches the
+/// user's live devices at once: deleting, deactivating or changing the password ends their sessions
+/// (1008, conversations closed); deleting and deactivating also cancel their waiting jobs.
+/// </summary>
+internal static partial class UserEndpoints
 {
-    public static Router MapUsers(this Router router, AccountService accounts, SessionRegistry sessions, Log log)
+    private static readonly TimeSpan s_sessionEndTimeout = TimeSpan.FromSeconds(10);
+
+    public static Router MapUsers(this Router router, AccountService accounts, SessionRegistry sessions, JobStore jobs, Log log)
     {
         router.MapGet("/api/users", context => ListAsync(context, accounts), Access.Admin);
         router.MapPost("/api/users", context => CreateAsync(context, accounts, log), Access.Admin);
-        router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, sessions, log), Access.Admin);
+        router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, sessions, jobs, log), Access.Admin);
+        router.Map("PATCH", "/api/users/{id}", context => PatchUserAsync(context, accounts, sessions, jobs, log), Access.Admin);
+        router.Map("PATCH", "/users/me", context => PatchMeAsync(context, accounts, sessions, jobs, log));
+        router.Map("PATCH", "/api/me", context => PatchMeAsync(context, accounts, sessions, jobs, log));
         router.MapGet("/api/users/{id}", context => GetAsync(context, accounts));
         router.MapGet("/api/me", WriteMeAsync);
         router.MapGet("/users/me", WriteMeAsync); // fastapi-users' path, which Friend-Lite's clients use
@@ -53,7 +63,7 @@ internal static class UserEndpoints
         await context.WriteJsonAsync(201, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
     }
 
-    private static async Task DeleteAsync(RequestContext context, AccountService accounts, SessionRegistry sessions, Log log)
+    private static async Task DeleteAsync(RequestContext context, AccountService accounts, SessionRegistry sessions, JobStore jobs, Log log)
     {
         var id = context.Route("id");
         if (id == context.CurrentUser.Id)
@@ -68,7 +78,7 @@ internal static class UserEndpoints
             var other => throw new HttpError(400, $"delete_data must be true or false, not '{other}'."),
         };
         // Their devices first: a session left recording would write into a deleted WAV and a deleted row.
-        if (!await sessions.EndUserSessionsAsync(id, "the account was deleted", TimeSpan.FromSeconds(10), context.CancellationToken))
+        if (!await sessions.EndUserSessionsAsync(id, "the account was deleted", s_sessionEndTimeout, context.CancellationToken))
         {
             log.Warn("auth", "a session of the user being deleted did not end within 10 s", ("user", id));
         }
@@ -79,7 +89,9 @@ internal static class UserEndpoints
             log.Warn("auth", "audio of a deleted user was left behind", ("user", id), ("reason", problem));
         }
 
-        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("by", context.CurrentUser.Id));
+        // After its sessions ended, so the speech they left as jobs is cancelled too (with its data, it is gone already).
+        var cancelled = await jobs.CancelWaitingForUserAsync(id, context.CancellationToken);
+        log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("jobs_cancelled", cancelled), ("by", context.CurrentUser.Id));
         context.Response.StatusCode = 204;
     }
 }

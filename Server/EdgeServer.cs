@@ -26,6 +26,7 @@ internal sealed class EdgeServer : IAsyncDisposable
     private readonly Log _log;
     private int _stopping;
     private Task<bool>? _stop;
+    private DataDirectoryLock? _directoryLock;
 
     private readonly ITranscriptionEngine? _engine;
     private readonly TranscriptionScheduler? _scheduler;
@@ -56,7 +57,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
-            .MapUsers(accounts, Sessions, log)
+            .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
@@ -81,6 +82,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         _root.Spawn("gate-accept", AcceptConnectionsAsync);
         _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
+        var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
+        _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
     }
 
     /// <summary>The gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
@@ -144,7 +147,19 @@ internal sealed class EdgeServer : IAsyncDisposable
         }
 
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
-        var database = Database.Open(dataDirectory);
+        // Before anything is read or written: a second server must not "recover" the first one's live conversations.
+        var directoryLock = DataDirectoryLock.Acquire(dataDirectory);
+        Database database;
+        try
+        {
+            database = Database.Open(dataDirectory);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+
         try
         {
             var users = new UserStore(database);
@@ -179,12 +194,14 @@ internal sealed class EdgeServer : IAsyncDisposable
                 throw;
             }
 
+            server._directoryLock = directoryLock;
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
             return server;
         }
         catch
         {
             Database.ReleasePooledConnections();
+            directoryLock.Dispose();
             throw;
         }
     }
@@ -245,6 +262,8 @@ internal sealed class EdgeServer : IAsyncDisposable
                 "server",
                 $"shutdown did not finish within {Options.ShutdownTimeout.TotalSeconds:0.###} s; exiting with tasks still running",
                 ("tasks", Describe(_root.Snapshot())));
+            // The data directory's lock stays held: those tasks may still write there. The process
+            // exits next, and the kernel drops the lock with it.
             return false;
         }
 
@@ -257,6 +276,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _silero?.Dispose(); // every session has ended, so no detection is running
 
         Database.ReleasePooledConnections();
+        _directoryLock?.Dispose(); // last: nothing of this server touches the directory any more
         var counts = ProcessCounts.Read();
         // Sessions deregister last in their cleanup: a non-empty registry here would be a leak.
         _log.Info(

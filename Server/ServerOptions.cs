@@ -94,4 +94,7 @@ internal sealed record ServerOptions(
 
     /// <summary>How long a hash may wait for a slot before its request gets 503.</summary>
     public TimeSpan HashWait { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often live sessions are checked against their users' rows, so a change made by the CLI (another process) reaches them.</summary>
+    public TimeSpan RevocationSweepInterval { get; init; } = TimeSpan.FromSeconds(5);
 }

@@ -27,8 +27,11 @@ internal sealed class SessionRegistry(int maxSessions)
         }
     }
 
-    /// <summary>Reserves a client id for a new connection, or returns null when the server is full.</summary>
-    public SessionEntry? TryRegister(string userId, string? deviceName, string protocol)
+    /// <summary>
+    /// Reserves a client id for a new connection, or returns null when the server is full.
+    /// <paramref name="tokenVersion"/> is the version of the token it was let in with (see the revocation sweep).
+    /// </summary>
+    public SessionEntry? TryRegister(string userId, string? deviceName, string protocol, int tokenVersion = 0)
     {
         var baseId = BaseClientId(userId, deviceName);
         lock (_gate)
@@ -44,7 +47,7 @@ internal sealed class SessionRegistry(int maxSessions)
                 clientId = $"{baseId}-{n}";
             }
 
-            var entry = new SessionEntry(clientId, userId, deviceName, protocol, DateTimeOffset.UtcNow);
+            var entry = new SessionEntry(clientId, userId, deviceName, protocol, DateTimeOffset.UtcNow) { TokenVersion = tokenVersion };
             _sessions.Add(clientId, entry);
             return entry;
         }
@@ -72,12 +75,13 @@ internal sealed class SessionRegistry(int maxSessions)
     /// <summary>
     /// Ends a user's live sessions with a close saying why (1008), and waits until they have
     /// finished (conversations closed, files released) or <paramref name="timeout"/> has passed;
-    /// false when some were still live then.
+    /// false when some were still live then. <paramref name="only"/> picks some of them (e.g. those
+    /// let in with a revoked token).
     /// </summary>
-    public async Task<bool> EndUserSessionsAsync(string userId, string reason, TimeSpan timeout, CancellationToken cancellationToken)
+    public async Task<bool> EndUserSessionsAsync(string userId, string reason, TimeSpan timeout, CancellationToken cancellationToken, Func<SessionEntry, bool>? only = null)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        while (List(userId) is { Count: > 0 } live)
+        while (List(userId).Where(e => only is null || only(e)).ToList() is { Count: > 0 } live)
         {
             foreach (var entry in live)
             {
@@ -145,6 +149,9 @@ internal sealed class SessionEntry(string clientId, string userId, string? devic
     public string Protocol { get; } = protocol;
 
     public DateTimeOffset ConnectedAt { get; } = connectedAt;
+
+    /// <summary>The token version of the user when the session was let in; a higher one in the user's row revokes it.</summary>
+    public int TokenVersion { get; init; }
 
     public ClientSession? Session { get; set; }
 }

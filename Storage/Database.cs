@@ -42,18 +42,22 @@ internal sealed class Database
         try
         {
             using var connection = database.OpenConnection();
-            var current = ReadSchemaVersion(connection);
-            if (current > Migrations.Latest)
-            {
-                throw new StartupException(
-                    $"The database {path} has schema version {current}, newer than this friendlite-edge understands ({Migrations.Latest}): " +
-                    "run a newer friendlite-edge, or restore a backup made for this version; the database was not modified.");
-            }
-
+            RefuseIfNewer(path, ReadSchemaVersion(connection));
             Execute(connection, "PRAGMA journal_mode = WAL;");
-            foreach (var migration in Migrations.All.Where(m => m.Version > current))
+            // The server and a CLI command may start together on a new directory: each migration
+            // re-reads the version inside its write transaction (BEGIN IMMEDIATE; the other waits
+            // up to the busy timeout), so a migration another process applied is not applied twice.
+            while (true)
             {
-                Apply(connection, migration);
+                using var transaction = connection.BeginTransaction(deferred: false);
+                var current = ReadSchemaVersion(connection, transaction);
+                RefuseIfNewer(path, current);
+                if (Migrations.All.FirstOrDefault(m => m.Version > current) is not { } next)
+                {
+                    break;
+                }
+
+                Apply(connection, transaction, next);
             }
         }
         catch (SqliteException ex) when (IsCorruption(ex))
@@ -101,9 +105,10 @@ internal sealed class Database
     /// <summary>Closes pooled connections so the WAL is checkpointed and file handles are released.</summary>
     public static void ReleasePooledConnections() => SqliteConnection.ClearAllPools();
 
-    private static int ReadSchemaVersion(SqliteConnection connection)
+    private static int ReadSchemaVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations';";
         if (Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
         {
@@ -114,9 +119,18 @@ internal sealed class Database
         return Convert.ToInt32(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private static void Apply(SqliteConnection connection, Migration migration)
+    private static void RefuseIfNewer(string path, int version)
     {
-        using var transaction = connection.BeginTransaction();
+        if (version > Migrations.Latest)
+        {
+            throw new StartupException(
+                $"The database {path} has schema version {version}, newer than this friendlite-edge understands ({Migrations.Latest}): " +
+                "run a newer friendlite-edge, or restore a backup made for this version; the database was not modified.");
+        }
+    }
+
+    private static void Apply(SqliteConnection connection, SqliteTransaction transaction, Migration migration)
+    {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = """

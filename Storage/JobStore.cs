@@ -183,6 +183,17 @@ internal sealed class JobStore(Database database, TimeProvider time)
     public Task<JobChange> CancelAsync(long id, CancellationToken cancellationToken) =>
         ChangeAsync(id, "UPDATE jobs SET state = 'cancelled', updated_at = $now WHERE id = $id AND state IN ('pending', 'failed');", cancellationToken);
 
+    /// <summary>
+    /// A deleted or deactivated user's waiting jobs (pending: not yet claimed) are never run; an
+    /// administrator can retry them. Jobs name their conversation only in their payload. Returns how many.
+    /// </summary>
+    public Task<int> CancelWaitingForUserAsync(string userId, CancellationToken cancellationToken) =>
+        ExecuteAsync("""
+            UPDATE jobs SET state = 'cancelled', updated_at = $now
+            WHERE state = 'pending' AND json_valid(payload)
+                AND json_extract(payload, '$.conversation_id') IN (SELECT id FROM conversations WHERE user_id = $id);
+            """, userId, cancellationToken);
+
     private const string InfoColumns =
         "id, kind, state, attempts, max_attempts, last_error, CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END, created_at, updated_at, next_run_at";
 
@@ -191,6 +202,16 @@ internal sealed class JobStore(Database database, TimeProvider time)
         reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : Convert.ToString(reader.GetValue(6), System.Globalization.CultureInfo.InvariantCulture),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)), DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(8)),
         DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(9)));
+
+    private async Task<int> ExecuteAsync(string sql, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$now", time.GetUtcNow().ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
 
     private async Task<JobChange> ChangeAsync(long id, string sql, CancellationToken cancellationToken)
     {

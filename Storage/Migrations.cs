@@ -125,6 +125,11 @@ internal static class Migrations
             DROP INDEX transcript_segments_by_conversation;
             CREATE UNIQUE INDEX transcript_segments_by_conversation ON transcript_segments (conversation_id, start_seconds);
             """),
+        // Tokens carry the version they were issued under; a password change bumps it, revoking them.
+        // Tokens from before this migration carry none and count as version 0.
+        new(4, "a token version per user, so a password change revokes earlier tokens", """
+            ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
+            """),
     ];
 
     public static int Latest => All[^1].Version;

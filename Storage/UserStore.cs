@@ -10,12 +10,14 @@ internal sealed record User(
     string PasswordHash,
     bool IsAdmin,
     bool IsActive,
-    DateTimeOffset CreatedAt);
+    DateTimeOffset CreatedAt,
+    int TokenVersion = 0);
 
 /// <summary>Users in SQLite. Emails compare case-insensitively; deleted users are invisible here.</summary>
 internal sealed class UserStore(Database database)
 {
     private const string Columns = "id, email, display_name, password_hash, is_admin, is_active, created_at";
+    private const string ReadColumns = Columns + ", token_version";
 
     /// <summary>Creates a user, or returns null when a live user already has that email.</summary>
     public async Task<User?> CreateAsync(string email, string? displayName, string passwordHash, bool isAdmin, CancellationToken cancellationToken)
@@ -52,7 +54,7 @@ internal sealed class UserStore(Database database)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM users WHERE deleted_at IS NULL ORDER BY created_at, email;";
+        command.CommandText = $"SELECT {ReadColumns} FROM users WHERE deleted_at IS NULL ORDER BY created_at, email;";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var users = new List<User>();
         while (await reader.ReadAsync(cancellationToken))
@@ -73,6 +75,13 @@ internal sealed class UserStore(Database database)
 
     public Task<bool> SetPasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
         UpdateAsync("password_hash = $value", id, passwordHash, cancellationToken);
+
+    /// <summary>A new password chosen by someone: unlike a rehash at login, it revokes every earlier token.</summary>
+    public Task<bool> ChangePasswordHashAsync(string id, string passwordHash, CancellationToken cancellationToken) =>
+        UpdateAsync("password_hash = $value, token_version = token_version + 1", id, passwordHash, cancellationToken);
+
+    public Task<bool> SetDisplayNameAsync(string id, string? displayName, CancellationToken cancellationToken) =>
+        UpdateAsync("display_name = $value", id, (object?)displayName ?? DBNull.Value, cancellationToken);
 
     public Task<bool> SetActiveAsync(string id, bool active, CancellationToken cancellationToken) =>
         UpdateAsync("is_active = $value", id, active ? 1 : 0, cancellationToken);
@@ -138,7 +147,7 @@ internal sealed class UserStore(Database database)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM users WHERE {condition} AND deleted_at IS NULL;";
+        command.CommandText = $"SELECT {ReadColumns} FROM users WHERE {condition} AND deleted_at IS NULL;";
         command.Parameters.AddWithValue("$value", value);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? Read(reader) : null;
@@ -161,5 +170,6 @@ internal sealed class UserStore(Database database)
         reader.GetString(3),
         reader.GetInt64(4) == 1,
         reader.GetInt64(5) == 1,
-        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)));
+        DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(6)),
+        reader.GetInt32(7));
 }

@@ -71,11 +71,12 @@ public sealed class AuthUnitTests
     {
         var tokens = new JwtTokens(Key, TimeProvider.System);
 
-        var parts = tokens.Issue("u1", TimeSpan.FromMinutes(5)).Split('.');
+        var parts = tokens.Issue("u1", TimeSpan.FromMinutes(5), version: 3).Split('.');
 
         Assert.Equal("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[0])));
         var payload = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(parts[1]));
-        Assert.Matches("^\\{\"sub\":\"u1\",\"iat\":\\d+,\"exp\":\\d+\\}$", payload);
+        Assert.Matches("^\\{\"sub\":\"u1\",\"iat\":\\d+,\"exp\":\\d+,\"ver\":3\\}$", payload);
+        Assert.Equal(3, tokens.Validate(string.Join('.', parts)).Version);
     }
 
     [Theory]
@@ -113,5 +114,23 @@ public sealed class AuthUnitTests
 
         Assert.Equal("malformed token", tokens.Validate("").Failure);
         Assert.Equal("malformed token", tokens.Validate(new string('a', 5000)).Failure);
+    }
+
+    [Fact]
+    public async Task Secret_OpenedWhileAnotherProcessIsStillWritingIt_IsReadOnceWritten()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, AuthSecret.FileName);
+        await File.WriteAllBytesAsync(path, []); // what the creating process's CreateNew leaves until its write
+        var writing = Task.Run(async () =>
+        {
+            await Task.Delay(200);
+            await File.WriteAllTextAsync(path, "0123456789abcdef0123456789abcdef\n");
+        });
+
+        var key = await Task.Run(() => AuthSecret.Load(null, dir.Path));
+
+        await writing;
+        Assert.Equal("0123456789abcdef0123456789abcdef", Encoding.UTF8.GetString(key));
     }
 }
