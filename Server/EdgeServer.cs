@@ -139,12 +139,15 @@ internal sealed class EdgeServer : IAsyncDisposable
     public static async Task<EdgeServer> StartAsync(ServerOptions options, Log log, Action<Router, EdgeServer>? map = null, CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var (descriptorsBefore, descriptors) = DescriptorLimit.RaiseToHard();
-        options = options with { Connections = options.Connections.FitTo(descriptors) };
-        if (descriptors < long.MaxValue)
+        var (_, descriptors) = DescriptorLimit.RaiseToHard();
+        var limits = options.Connections.FitTo(descriptors);
+        if (limits.MaxConnections < options.Connections.MaxConnections)
         {
-            log.Info("server", "open-file limit", ("soft_limit_was", descriptorsBefore), ("soft_limit", descriptors), ("max_connections", options.Connections.MaxConnections));
+            log.Warn("server", "the open-file limit allows fewer connections than asked: raise LimitNOFILE (ulimit -n)",
+                ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));
         }
+
+        options = options with { Connections = limits };
 
         var dataDirectory = DataDirectory.Prepare(options.DataDirectory);
         // Before anything is read or written: a second server must not "recover" the first one's live conversations.
@@ -195,7 +198,8 @@ internal sealed class EdgeServer : IAsyncDisposable
             }
 
             server._directoryLock = directoryLock;
-            log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline));
+            log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline),
+                ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));
             return server;
         }
         catch
