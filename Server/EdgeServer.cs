@@ -79,7 +79,8 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
-        _root.Spawn("gate-accept", AcceptConnectionsAsync);
+        var connections = new TaskGroup("connections", _root); // here, not in the child: the group exists once the server has started
+        _root.Spawn("gate-accept", _ => AcceptConnectionsAsync(connections));
         _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
@@ -87,9 +88,8 @@ internal sealed partial class EdgeServer : IAsyncDisposable
     }
 
     /// <summary>The gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
-    private async Task AcceptConnectionsAsync(CancellationToken cancellationToken)
+    private async Task AcceptConnectionsAsync(TaskGroup connections)
     {
-        var connections = new TaskGroup("connections", _root);
         try
         {
             await _gate.AcceptLoopAsync(connections);
