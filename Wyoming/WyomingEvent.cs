@@ -52,7 +52,7 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
                         : reader.ValueTextEquals("audio-chunk"u8) ? AudioChunk // the hot path: no string allocated per chunk
                         : reader.ValueTextEquals("audio-start"u8) ? AudioStart
                         : reader.ValueTextEquals("audio-stop"u8) ? AudioStop
-                        : reader.GetString();
+                        : ReadText(ref reader, "type");
                 }
                 else if (reader.ValueTextEquals("data"u8))
                 {
@@ -199,6 +199,18 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
                     : $"'{name}' {large:0} is out of range"),
             _ => throw new FormatException($"'{name}' must be a whole number"),
         };
+    }
+
+    private static string? ReadText(ref Utf8JsonReader reader, string name)
+    {
+        try
+        {
+            return reader.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            throw new FormatException($"'{name}' is not valid UTF-8"); // the reader checks structure, not the bytes inside strings
+        }
     }
 
     private static int ReadLength(ref Utf8JsonReader reader, string name)

@@ -61,6 +61,16 @@ public sealed class WyomingEventTests
     }
 
     [Fact]
+    public void Wyoming_TypeThatIsNotUtf8_IsAFormatErrorSayingSo()
+    {
+        byte[] json = [.. "{\"type\":\"audi"u8, 0xFA, .. "-stop\"}"u8];
+
+        var thrown = Assert.Throws<FormatException>(() => WyomingEvent.Parse(json));
+
+        Assert.Contains("not valid UTF-8", thrown.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Wyoming_Serialize_RoundTrips()
     {
         var bytes = WyomingEvent.Serialize(WyomingEvent.AudioChunk, AudioFormat.Speech, 42, 640);
