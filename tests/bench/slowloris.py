@@ -4,7 +4,8 @@
 Usage: python3 tests/bench/slowloris.py [--sockets 2000] [--addresses 1] [--seconds 30]
                                         [--binary dist/linux-x64/friendlite-edge]
 
-Starts the server with its default limits on a free loopback port. The attacker keeps --sockets
+Starts the server with its default limits on a free loopback port, under an open-file soft limit
+of --nofile (1,024, the usual default the server raises at start). The attacker keeps --sockets
 connections open from --addresses loopback addresses (127.0.0.2, 127.0.0.3, ...): each sends a
 request line and then one more header byte every second, never finishing its headers, and is
 reopened at once whenever the server closes it. Meanwhile a client on 127.0.0.1 asks for /health
@@ -95,7 +96,7 @@ def probe_health(port, stop, latencies, failures):
         start = time.perf_counter()
         try:
             s = socket.create_connection(("127.0.0.1", port), timeout=5)
-            s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            s.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nConnection: close\r\n\r\n" % port)
             reply = b""
             while True:
                 chunk = s.recv(65536)
@@ -118,12 +119,14 @@ def main():
     ap.add_argument("--addresses", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=30)
     ap.add_argument("--binary", default="dist/linux-x64/friendlite-edge")
+    ap.add_argument("--nofile", type=int, default=1024, help="the open-file soft limit the server starts with (1,024 is the usual default)")
     args = ap.parse_args()
     binary = os.path.abspath(args.binary)
     data = tempfile.mkdtemp(prefix="friendlite-bench-")
     port = free_port()
     log = open(os.path.join(data, "server.log"), "w")
-    proc = subprocess.Popen([binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data], stdout=subprocess.DEVNULL, stderr=log)
+    proc = subprocess.Popen(["bash", "-c", f"ulimit -S -n {args.nofile} && exec \"$@\"", "_", binary, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data],
+                            stdout=subprocess.DEVNULL, stderr=log)
     try:
         wait_for_port(port)
         baseline, base_failures = [], []
@@ -145,12 +148,14 @@ def main():
 
         def summary(values):
             values = sorted(values)
+            if not values:
+                return "no answer at all"
             return f"median {statistics.median(values):.2f} ms, p99 {values[int(len(values) * 0.99) - 1]:.2f} ms, max {values[-1]:.2f} ms ({len(values)} requests)"
         print(f"attack: {args.sockets} slow sockets from {args.addresses} address(es) for {args.seconds:.0f} s; "
               f"opened {attacker.opened}, closed by the server {attacker.closed_by_server}")
         print(f"connections the server held: median {statistics.median(held):.0f}, max {max(held)}")
         print(f"/health without the attack: {summary(baseline)}, failures {len(base_failures)}")
-        print(f"/health during the attack:  {summary(latencies) if latencies else 'no answer at all'}, failures {len(failures)}")
+        print(f"/health during the attack:  {summary(latencies)}, failures {len(failures)}")
         proc.send_signal(2)
         proc.wait(timeout=15)
         log.close()
