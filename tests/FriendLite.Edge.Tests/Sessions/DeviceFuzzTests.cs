@@ -12,6 +12,7 @@ namespace FriendLite.Edge.Tests.Sessions;
 /// code or goes on; none hangs; afterwards no session, connection or open conversation is left and
 /// the server serves. Each failure names its seed (FRIENDLITE_FUZZ_SEED, FRIENDLITE_FUZZ_CASES).
 /// </summary>
+[Collection(SerialTests.Name)] // the live test checks process-wide counts against its baseline
 public sealed class DeviceFuzzTests
 {
     private static readonly byte[][] s_headers =
