@@ -12,7 +12,11 @@ internal sealed record HealthResponse(
     string Status,
     string Version,
     double UptimeSeconds,
-    IReadOnlyDictionary<string, ComponentHealth> Components);
+    IReadOnlyDictionary<string, ComponentHealth> Components,
+    LimitsHealth Limits);
+
+/// <summary>The space limits and what they refused since start (<c>--max-realtime-factor</c>; 0 is no limit).</summary>
+internal sealed record LimitsHealth(double MaxRealtimeFactor, double RealtimeBurstSeconds, long SessionsOverRealtime);
 
 internal sealed record ReadinessResponse(string Status, string? Detail);
 

@@ -43,7 +43,8 @@ internal sealed class EdgeServer : IAsyncDisposable
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
+        Realtime = options.MaxRealtimeFactor > 0 ? new RealtimeLimiter(options.MaxRealtimeFactor, RealtimeLimiter.DefaultBurst, options.Time) : null;
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime };
         Jobs = new JobStore(database, options.Time);
         if (engine is not null)
         {
@@ -75,6 +76,9 @@ internal sealed class EdgeServer : IAsyncDisposable
     public AccountService Accounts { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>The devices' real-time budgets (<c>--max-realtime-factor</c>); null when there is no limit.</summary>
+    public RealtimeLimiter? Realtime { get; }
 
     /// <summary>The durable jobs, on the server's clock.</summary>
     public JobStore Jobs { get; }

@@ -34,7 +34,8 @@ internal static class HealthEndpoints
             ["vad"] = server.Vad,
         };
         var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
-        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components);
+        var limits = new LimitsHealth(server.Options.MaxRealtimeFactor, server.Realtime?.Burst.TotalSeconds ?? 0, server.Realtime?.SessionsClosed ?? 0);
+        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits);
         await context.WriteJsonAsync(status == "unhealthy" ? 503 : 200, body, HttpJsonContext.Default.HealthResponse);
     }
 

@@ -69,6 +69,9 @@ internal sealed record ServerOptions(
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server (nothing outside the process sets it).</summary>
     public FaultHook? Faults { get; init; }
 
+    /// <summary>Seconds of audio a device may send per second of wall time (after a 60 s burst); 0 for no limit.</summary>
+    public double MaxRealtimeFactor { get; init; } = 4;
+
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;
 }

@@ -54,6 +54,9 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>The clock timeouts are measured with and conversations are stamped by (tests move it by hand).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
+    /// <summary>How fast a device may send audio (<c>--max-realtime-factor</c>); null for no limit. Owned by the server.</summary>
+    public RealtimeLimiter? Realtime { get; init; }
+
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server.</summary>
     public FaultHook? Faults { get; init; }
 }

@@ -1,0 +1,121 @@
+using System.Globalization;
+
+namespace FriendLite.Edge.Sessions;
+
+/// <summary>
+/// How fast devices may send audio (<c>--max-realtime-factor</c>): at most <see cref="Factor"/>
+/// seconds of decoded audio per second of the server's clock, after a burst of <see cref="Burst"/>
+/// (a wearable back from being offline sends its buffer at once). A token bucket in 16 kHz samples
+/// per device (user and device name), shared by that device's sessions and kept across reconnects,
+/// so reconnecting does not refill it; only the clock does. Owned by the server; a bucket no
+/// session holds is forgotten once it would be full again (it is then the same as a new one).
+/// </summary>
+internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvider time)
+{
+    /// <summary>The catch-up allowance: a minute of audio at once, then the factor (documented in README, Devices).</summary>
+    public static readonly TimeSpan DefaultBurst = TimeSpan.FromSeconds(60);
+
+    private const int SampleRate = 16000;
+    private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
+    private long _sessionsClosed;
+
+    public double Factor => factor;
+
+    public TimeSpan Burst => burst;
+
+    /// <summary>Sessions closed since start for sending faster than the limit.</summary>
+    public long SessionsClosed => Interlocked.Read(ref _sessionsClosed);
+
+    /// <summary>The close reason devices get, one wording everywhere.</summary>
+    public string Refusal => $"audio sent faster than {factor.ToString("0.##", CultureInfo.InvariantCulture)}x real time";
+
+    /// <summary>"4", "2.5": a factor from 1 to 1000, or 0 for no limit.</summary>
+    public static double ParseFactor(string text) =>
+        double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var value) && (value == 0 || value is >= 1 and <= 1000)
+            ? value
+            : throw new FormatException("is not a number from 1 to 1000 (or 0 for no limit)");
+
+    /// <summary>The bucket of a device, for one session; give it back with <see cref="Release"/>.</summary>
+    public Bucket Lease(string userId, string? deviceName)
+    {
+        var key = userId + "/" + (deviceName ?? "");
+        lock (_buckets)
+        {
+            if (_buckets.Count >= 1024)
+            {
+                Forget();
+            }
+
+            if (!_buckets.TryGetValue(key, out var bucket))
+            {
+                bucket = new Bucket(Capacity, time.GetTimestamp());
+                _buckets.Add(key, bucket);
+            }
+
+            bucket.Sessions++;
+            return bucket;
+        }
+    }
+
+    public void Release(Bucket bucket)
+    {
+        lock (_buckets)
+        {
+            bucket.Sessions--;
+        }
+    }
+
+    /// <summary>Takes <paramref name="samples"/> (16 kHz) from the bucket; false, taking nothing, when they do not fit.</summary>
+    public bool TryTake(Bucket bucket, int samples)
+    {
+        lock (bucket)
+        {
+            Refill(bucket);
+            if (samples > bucket.Samples)
+            {
+                return false;
+            }
+
+            bucket.Samples -= samples;
+            return true;
+        }
+    }
+
+    public void CountClosed() => Interlocked.Increment(ref _sessionsClosed);
+
+    private double Capacity => burst.TotalSeconds * SampleRate;
+
+    private void Refill(Bucket bucket)
+    {
+        var now = time.GetTimestamp();
+        var elapsed = time.GetElapsedTime(bucket.Updated, now);
+        bucket.Samples = Math.Min(Capacity, bucket.Samples + (elapsed.TotalSeconds * factor * SampleRate));
+        bucket.Updated = now;
+    }
+
+    /// <summary>Drops the buckets no session holds that have refilled: a device that comes back gets a new, equally full one.</summary>
+    private void Forget()
+    {
+        foreach (var (key, bucket) in _buckets)
+        {
+            lock (bucket)
+            {
+                Refill(bucket);
+                if (bucket.Sessions == 0 && bucket.Samples >= Capacity)
+                {
+                    _buckets.Remove(key);
+                }
+            }
+        }
+    }
+
+    internal sealed class Bucket(double samples, long updated)
+    {
+        public double Samples { get; set; } = samples;
+
+        public long Updated { get; set; } = updated;
+
+        /// <summary>Sessions holding it (under the limiter's lock).</summary>
+        public int Sessions { get; set; }
+    }
+}
