@@ -43,6 +43,12 @@ internal sealed class DeviceEndpoints(
             throw new HttpError(400, "This endpoint takes a WebSocket upgrade.");
         }
 
+        if (settings.Disk is { IsLow: true } disk)
+        {
+            disk.CountRefused();
+            throw new HttpError(507, disk.Refusal) { Headers = new Dictionary<string, string> { ["Retry-After"] = "60" } };
+        }
+
         var user = context.CurrentUser;
         var deviceName = context.Request.QueryString["device_name"];
         var entry = registry.TryRegister(user.Id, deviceName, context.Request.Url!.AbsolutePath)

@@ -43,8 +43,10 @@ internal sealed class EdgeServer : IAsyncDisposable
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, TimeSpan.FromMinutes(1), options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
+        Disk = new FreeSpaceWatcher(options.DataDirectory, options.MinFreeDisk, options.DiskCheckInterval, options.Time, options.FreeSpace ?? FreeSpaceWatcher.Probe, log);
+        Disk.Check(); // before the first device: a server started on a full disk refuses it at once
         Realtime = options.MaxRealtimeFactor > 0 ? new RealtimeLimiter(options.MaxRealtimeFactor, RealtimeLimiter.DefaultBurst, options.Time) : null;
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime };
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime, Disk = Disk };
         Jobs = new JobStore(database, options.Time);
         if (engine is not null)
         {
@@ -67,6 +69,7 @@ internal sealed class EdgeServer : IAsyncDisposable
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
         _scheduler?.Start(_root);
+        _root.Spawn("disk-watcher", Disk.RunAsync);
     }
 
     public ServerOptions Options { get; }
@@ -76,6 +79,9 @@ internal sealed class EdgeServer : IAsyncDisposable
     public AccountService Accounts { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>The free space kept in the data directory (<c>--min-free-disk</c>); below it recording pauses.</summary>
+    public FreeSpaceWatcher Disk { get; }
 
     /// <summary>The devices' real-time budgets (<c>--max-realtime-factor</c>); null when there is no limit.</summary>
     public RealtimeLimiter? Realtime { get; }

@@ -1,6 +1,7 @@
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
@@ -71,6 +72,15 @@ internal sealed record ServerOptions(
 
     /// <summary>Seconds of audio a device may send per second of wall time (after a 60 s burst); 0 for no limit.</summary>
     public double MaxRealtimeFactor { get; init; } = 4;
+
+    /// <summary>Free space kept in the data directory's file system; below it recording pauses.</summary>
+    public MinFreeDisk MinFreeDisk { get; init; } = MinFreeDisk.Default;
+
+    /// <summary>How often (on <see cref="Time"/>) the free space is checked.</summary>
+    public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reads the free space; null is the file system's own answer (tests inject theirs).</summary>
+    public FreeSpaceProbe? FreeSpace { get; init; }
 
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;

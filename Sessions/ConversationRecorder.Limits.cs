@@ -1,9 +1,11 @@
 using System.Net.WebSockets;
+using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Sessions;
 
 /// <summary>
-/// The limits a session's audio is held to: the real-time factor (<see cref="RealtimeLimiter"/>).
+/// The limits a session's audio is held to: the real-time factor (<see cref="RealtimeLimiter"/>)
+/// and the free space kept on the disk (<see cref="FreeSpaceWatcher"/>).
 /// Beyond one, what was accepted stays stored (the conversation is closed with it), the device is
 /// told why in the close frame, and what still arrives is counted, not stored.
 /// </summary>
@@ -35,6 +37,17 @@ internal sealed partial class ConversationRecorder
         log.Warn("session", $"closing: {limiter.Refusal}", ("client", entry.ClientId), ("burst_seconds", limiter.Burst.TotalSeconds));
         await CloseConversationAsync("over real time");
         await closeSession(WebSocketCloseStatus.PolicyViolation, limiter.Refusal);
+    }
+
+    /// <summary>The free space fell below the floor: the session ends with what it stored (checked on every message, ticks included).</summary>
+    private async Task DiskLowAsync(FreeSpaceWatcher disk)
+    {
+        _refusing = true;
+        disk.CountClosed();
+        log.Warn("session", $"closing: {FreeSpaceWatcher.CloseReason}", ("client", entry.ClientId),
+            ("free_mib", FreeSpaceWatcher.Mib(disk.Current.Usage?.AvailableBytes ?? 0)), ("min_free_mib", FreeSpaceWatcher.Mib(disk.Current.FloorBytes)));
+        await CloseConversationAsync("disk low");
+        await closeSession(WebSocketCloseStatus.InternalServerError, FreeSpaceWatcher.CloseReason);
     }
 
     private void ReleaseLimits()

@@ -117,6 +117,11 @@ internal sealed partial class ConversationRecorder(
 
     private async Task HandleAsync(SessionMessage message)
     {
+        if (!_refusing && settings.Disk is { IsLow: true } disk)
+        {
+            await DiskLowAsync(disk);
+        }
+
         switch (message)
         {
             case AudioPacketMessage when _refusing:

@@ -1,5 +1,6 @@
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
@@ -56,6 +57,9 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
 
     /// <summary>How fast a device may send audio (<c>--max-realtime-factor</c>); null for no limit. Owned by the server.</summary>
     public RealtimeLimiter? Realtime { get; init; }
+
+    /// <summary>The free space kept in the data directory (<c>--min-free-disk</c>); null for none. Owned by the server.</summary>
+    public FreeSpaceWatcher? Disk { get; init; }
 
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server.</summary>
     public FaultHook? Faults { get; init; }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net.WebSockets;
-using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Tests.Support;
@@ -45,7 +44,7 @@ public sealed class RealtimeLimitTests
         var second = (await ClosedConversationsAsync(server, user.Id, 2)).Single(c => c.Id != first.Id);
         Assert.Equal(20 * Second, second.SampleCount);
 
-        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        using var health = await FreeSpaceTests.HealthAsync(server);
         var limits = health.RootElement.GetProperty("limits");
         Assert.Equal(4, limits.GetProperty("max_realtime_factor").GetDouble());
         Assert.Equal(60, limits.GetProperty("realtime_burst_seconds").GetDouble());
