@@ -3,6 +3,8 @@ using System.Runtime.InteropServices;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
@@ -23,6 +25,11 @@ internal static class ServeCommand
         var idleTimeout = CliOptions.Duration("--idle-timeout", "Disconnect a device that sends nothing for this long", TimeSpan.FromSeconds(60), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var maxSessions = CliOptions.WholeNumber("--max-sessions", "Most device sessions at once; more are refused with 503.", 500, 1, 100_000);
+        var maxRealtimeFactor = CliOptions.Create("--max-realtime-factor",
+            "Seconds of audio a device may send per second of wall time, after a 60 s burst; faster is closed with 1008 (0: no limit).", "X", () => 4.0, RealtimeLimiter.ParseFactor);
+        var minFreeDisk = CliOptions.Create("--min-free-disk",
+            "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
+            () => MinFreeDisk.Default, MinFreeDisk.Parse);
         var model = TranscribeCommand.ModelOption();
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
@@ -42,7 +49,7 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, maxRealtimeFactor, minFreeDisk, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
         };
         command.Validators.Add(result =>
@@ -88,6 +95,8 @@ internal static class ServeCommand
                 IdleTimeout = parse.GetValue(idleTimeout),
                 ConversationTimeout = parse.GetValue(conversationTimeout),
                 MaxSessions = parse.GetValue(maxSessions),
+                MaxRealtimeFactor = parse.GetValue(maxRealtimeFactor),
+                MinFreeDisk = parse.GetValue(minFreeDisk)!,
                 ModelPath = parse.GetValue(model),
                 Threads = parse.GetValue(threads),
                 TemperatureFallback = !parse.GetValue(noFallback),
