@@ -122,6 +122,47 @@ public sealed class FreeSpaceTests
         Assert.Contains(server.Server.Snapshot().Children, c => c.Name == "disk-watcher");
     }
 
+    [Fact]
+    public async Task RealFileSystem_OnASmallTmpfs_FillingItBelowTheFloorPausesRecording_FreeingItResumes()
+    {
+        if (Environment.UserName != "root")
+        {
+            return; // a 4 MB file system needs a mount; the injected probe above covers the rest
+        }
+
+        using var dir = new TempDirectory();
+        Assert.True(SessionFaultTests.Mount(dir.Path), "as root the test mounts a 4 MB tmpfs");
+        try
+        {
+            await using var server = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with
+            {
+                MinFreeDisk = MinFreeDisk.Parse("2M"),
+                DiskCheckInterval = TimeSpan.FromMilliseconds(20),
+            });
+            server.KeepDataDirectory = true;
+            var (user, token) = await server.CreateUserAsync("ann@example.com");
+            var samples = Fixtures.Samples("jfk.wav");
+            Assert.False(server.Server.Disk.IsLow);
+
+            var filler = Path.Combine(dir.Path, "filler");
+            SessionFaultTests.FillLeaving(filler, dir.Path, 1024 * 1024);
+            await WaitUntilAsync(() => server.Server.Disk.IsLow, "the watcher to see less than 2 MiB free");
+            var refused = await Assert.ThrowsAsync<UpgradeRefused>(() => DeviceClient.ConnectAsync(server, "/ws_pcm", token));
+            Assert.Equal(HttpStatusCode.InsufficientStorage, refused.Status);
+
+            File.Delete(filler);
+            await WaitUntilAsync(() => !server.Server.Disk.IsLow, "recording to resume");
+            await StreamPcmAsync(server, token, samples);
+            var stored = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
+            Assert.Equal(samples, WavFile.Read(stored.AudioPath!).Samples);
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            System.Diagnostics.Process.Start("umount", ["-l", dir.Path])!.WaitForExit();
+        }
+    }
+
     /// <summary>GET /health on a connection closed after it, so no idle keep-alive connection counts against the invariants.</summary>
     internal static async Task<JsonDocument> HealthAsync(TestServer server)
     {
