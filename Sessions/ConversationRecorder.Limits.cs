@@ -11,7 +11,7 @@ namespace FriendLite.Edge.Sessions;
 /// </summary>
 internal sealed partial class ConversationRecorder
 {
-    private RealtimeLimiter.Bucket? _bucket = settings.Realtime?.Lease(entry.UserId, entry.DeviceName);
+    private RealtimeLimiter.Bucket? _bucket = settings.Realtime?.Lease(entry.UserId);
 
     /// <summary>Takes <paramref name="samples"/> decoded samples from the device's real-time budget; false when they exceed it.</summary>
     private bool WithinRealtime(int samples) =>

@@ -6,9 +6,10 @@ namespace FriendLite.Edge.Sessions;
 /// How fast devices may send audio (<c>--max-realtime-factor</c>): at most <see cref="Factor"/>
 /// seconds of decoded audio per second of the server's clock, after a burst of <see cref="Burst"/>
 /// (a wearable back from being offline sends its buffer at once). A token bucket in 16 kHz samples
-/// per device (user and device name), shared by that device's sessions and kept across reconnects,
-/// so reconnecting does not refill it; only the clock does. Owned by the server; a bucket no
-/// session holds is forgotten once it would be full again (it is then the same as a new one).
+/// per account, shared by all its sessions and kept across reconnects: per device it would be no
+/// limit, since a device names itself and every new name would bring a new burst. Reconnecting
+/// does not refill it; only the clock does. Owned by the server; a bucket no session holds is
+/// forgotten once it would be full again (it is then the same as a new one).
 /// </summary>
 internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvider time)
 {
@@ -35,10 +36,9 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
             ? value
             : throw new FormatException("is not a number from 1 to 1000 (or 0 for no limit)");
 
-    /// <summary>The bucket of a device, for one session; give it back with <see cref="Release"/>.</summary>
-    public Bucket Lease(string userId, string? deviceName)
+    /// <summary>The bucket of an account, for one of its sessions; give it back with <see cref="Release"/>.</summary>
+    public Bucket Lease(string userId)
     {
-        var key = userId + "/" + (deviceName ?? "");
         lock (_buckets)
         {
             if (_buckets.Count >= 1024)
@@ -46,10 +46,10 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
                 Forget();
             }
 
-            if (!_buckets.TryGetValue(key, out var bucket))
+            if (!_buckets.TryGetValue(userId, out var bucket))
             {
                 bucket = new Bucket(Capacity, time.GetTimestamp());
-                _buckets.Add(key, bucket);
+                _buckets.Add(userId, bucket);
             }
 
             bucket.Sessions++;

@@ -2,13 +2,14 @@
 """Disk flood: how many bytes one authenticated device can make the server write per minute.
 
 Usage (after ./build.sh):
-  python3 tests/bench/flood.py [--seconds 60] [--binary dist/linux-x64/friendlite-edge] [-- SERVE FLAGS...]
+  python3 tests/bench/flood.py [--seconds 60] [--rotate-names] [--binary dist/linux-x64/friendlite-edge] [-- SERVE FLAGS...]
 
 Starts the AOT server (no transcription, default limits unless flags follow `--`) on a fresh data
 directory, then one device on /ws_pcm sends 16 kHz mono PCM as fast as TCP takes it: 256,000-byte
 chunks (8 s of audio each, under the 256 KiB payload limit), masked with a zero key so the client
 is not the bottleneck. Whenever the server closes the session the device reconnects at once with
-the same device_name, as a misbehaving device would. After --seconds it stops and reports the
+the same device_name, as a misbehaving device would (with --rotate-names, a new device_name each
+time, as an attacker would). After --seconds it stops and reports the
 audio the server stored (sum of the conversations' samples x 2 bytes, and the bytes of the WAV
 files), scaled to one minute, and the close codes it was given.
 """
@@ -28,7 +29,7 @@ def send_fast(ws, opcode, payload):
         header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
     ws.sock.sendall(header + b"\0\0\0\0" + payload)
 
-def flood(port, token, seconds):
+def flood(port, token, seconds, rotate):
     fmt = {"rate": 16000, "width": 2, "channels": 1}
     payload = bytes(CHUNK)
     chunk_header = wyoming_event("audio-chunk", fmt, CHUNK).encode()
@@ -36,7 +37,8 @@ def flood(port, token, seconds):
     deadline = time.time() + seconds
     while time.time() < deadline:
         try:
-            ws = WebSocket("127.0.0.1", port, f"/ws_pcm?token={token}&device_name=flood")
+            name = f"flood-{sessions}" if rotate else "flood"
+            ws = WebSocket("127.0.0.1", port, f"/ws_pcm?token={token}&device_name={name}")
         except ConnectionError as e:
             refused[str(e)[:60]] += 1
             time.sleep(0.05)
@@ -62,6 +64,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--binary", default=DEFAULT_BINARY)
+    ap.add_argument("--rotate-names", action="store_true", help="a new device_name for every session")
     ap.add_argument("serve_flags", nargs="*")
     args = ap.parse_args()
     data_dir = tempfile.mkdtemp(prefix="friendlite-flood-")
@@ -73,7 +76,7 @@ def main():
     try:
         wait_for_port(port, timeout=30)
         started = time.time()
-        sessions, sent, closes, refused = flood(port, token, args.seconds)
+        sessions, sent, closes, refused = flood(port, token, args.seconds, args.rotate_names)
         elapsed = time.time() - started
         time.sleep(3)  # the last session's close and the rows it writes
     finally:
@@ -86,7 +89,7 @@ def main():
     wav_bytes = sum(os.path.getsize(os.path.join(d, f)) for d, _, fs in os.walk(os.path.join(data_dir, "audio")) for f in fs)
     per_minute = 60 / elapsed
     print(f"machine: {machine()}")
-    print(f"server: {args.binary} {' '.join(args.serve_flags)}")
+    print(f"server: {args.binary} {' '.join(args.serve_flags)}{' (device names rotated)' if args.rotate_names else ''}")
     print(f"flooded {elapsed:.1f} s: {sessions} sessions, {sent:,} payload bytes sent, {conversations} conversations")
     print(f"stored: {samples * 2:,} bytes of audio ({samples / 16000:,.0f} s), WAV files {wav_bytes:,} bytes")
     print(f"per minute: {samples * 2 * per_minute:,.0f} bytes of audio ({samples / 16000 * per_minute:,.0f} s of audio), WAV {wav_bytes * per_minute:,.0f} bytes")

@@ -19,7 +19,7 @@ public sealed class RealtimeLimitTests
     private const int Second = 16000;
 
     [Fact]
-    public async Task DeviceFloodsFasterThanRealTime_ClosedWith1008AfterTheBurst_WhatWasAcceptedIsStored_ReconnectingDoesNotRefillIt()
+    public async Task DeviceFloodsFasterThanRealTime_ClosedWith1008AfterTheBurst_WhatWasAcceptedIsStored_ReconnectingUnderAnyNameDoesNotRefillIt()
     {
         var clock = new ManualTime(DateTimeOffset.Parse("2026-12-02T08:00:00Z", CultureInfo.InvariantCulture));
         var lines = new LogLines(LogLevel.Info);
@@ -29,7 +29,7 @@ public sealed class RealtimeLimitTests
         var jfk = Fixtures.Samples("jfk.wav");
         short[] audio = [.. jfk, .. jfk, .. jfk, .. jfk, .. jfk, .. jfk]; // 66 s, sent in 1 s chunks with the clock standing still
 
-        var (status, reason) = await FloodAsync(server, token, audio);
+        var (status, reason) = await FloodAsync(server, token, audio, "flood");
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
         Assert.Equal("audio sent faster than 4x real time", reason);
         var first = Assert.Single(await ClosedConversationsAsync(server, user.Id, 1));
@@ -37,9 +37,9 @@ public sealed class RealtimeLimitTests
         Assert.Equal(audio[..(60 * Second)], WavFile.Read(first.AudioPath!).Samples);
         Assert.Contains(lines.Lines, l => l.Contains("closing: audio sent faster than 4x real time", StringComparison.Ordinal));
 
-        // Five seconds later the same device may send 4 x 5 s: reconnecting gives it no new burst.
+        // Five seconds later the account may send 4 x 5 s: reconnecting, even under another device name, buys no new burst.
         clock.Advance(TimeSpan.FromSeconds(5));
-        (status, reason) = await FloodAsync(server, token, audio);
+        (status, reason) = await FloodAsync(server, token, audio, "another-name");
         Assert.Equal(WebSocketCloseStatus.PolicyViolation, status);
         var second = (await ClosedConversationsAsync(server, user.Id, 2)).Single(c => c.Id != first.Id);
         Assert.Equal(20 * Second, second.SampleCount);
@@ -85,10 +85,10 @@ public sealed class RealtimeLimitTests
         Assert.Equal(WebSocketCloseStatus.NormalClosure, device.Socket.CloseStatus);
     }
 
-    /// <summary>One session of device "flood": audio-start, then every chunk as fast as TCP takes it; the server's close.</summary>
-    private static async Task<(WebSocketCloseStatus? Status, string? Reason)> FloodAsync(TestServer server, string token, short[] audio)
+    /// <summary>One device session: audio-start, then every chunk as fast as TCP takes it; the server's close.</summary>
+    private static async Task<(WebSocketCloseStatus? Status, string? Reason)> FloodAsync(TestServer server, string token, short[] audio, string deviceName)
     {
-        var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token, "flood");
+        var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token, deviceName);
         await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
         var sending = device.SendPcmAsync(audio, AudioFormat.Speech, Second);
         var closed = await device.WaitForCloseAsync(TimeSpan.FromSeconds(15), answer: false);
