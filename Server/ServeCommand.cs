@@ -50,8 +50,9 @@ internal static class ServeCommand
 
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
-            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, maxRealtimeFactor, minFreeDisk, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
+            host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
+            maxRealtimeFactor, minFreeDisk,
         };
         command.Validators.Add(result =>
         {
