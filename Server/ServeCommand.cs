@@ -26,7 +26,7 @@ internal static class ServeCommand
         var conversationTimeout = CliOptions.Duration("--conversation-timeout", "Close a conversation after this long without speech", TimeSpan.FromSeconds(90), TimeSpan.FromSeconds(1), TimeSpan.FromDays(1));
         var maxSessions = CliOptions.WholeNumber("--max-sessions", "Most device sessions at once; more are refused with 503.", 500, 1, 100_000);
         var maxRealtimeFactor = CliOptions.Create("--max-realtime-factor",
-            "Seconds of audio an account's devices may send together per second of wall time, after a 60 s burst; faster is closed with 1008 (0: no limit).", "X",
+            "Seconds of audio per second of wall time each device may send, from a budget its account's devices share, after a 60 s burst; faster is closed with 1008 (0: no limit).", "X",
             () => 4.0, RealtimeLimiter.ParseFactor);
         var minFreeDisk = CliOptions.Create("--min-free-disk",
             "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",

@@ -70,7 +70,7 @@ internal sealed record ServerOptions(
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server (nothing outside the process sets it).</summary>
     public FaultHook? Faults { get; init; }
 
-    /// <summary>Seconds of audio an account's devices may send together per second of wall time (after a 60 s burst); 0 for no limit.</summary>
+    /// <summary>Seconds of audio per second of wall time per connected device, from a budget per account (after a 60 s burst); 0 for no limit.</summary>
     public double MaxRealtimeFactor { get; init; } = 4;
 
     /// <summary>Free space kept in the data directory's file system; below it recording pauses.</summary>

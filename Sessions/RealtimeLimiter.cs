@@ -4,19 +4,27 @@ namespace FriendLite.Edge.Sessions;
 
 /// <summary>
 /// How fast devices may send audio (<c>--max-realtime-factor</c>): at most <see cref="Factor"/>
-/// seconds of decoded audio per second of the server's clock, after a burst of <see cref="Burst"/>
-/// (a wearable back from being offline sends its buffer at once). A token bucket in 16 kHz samples
-/// per account, shared by all its sessions and kept across reconnects: per device it would be no
-/// limit, since a device names itself and every new name would bring a new burst. Reconnecting
-/// does not refill it; only the clock does. Owned by the server; a bucket no session holds is
-/// forgotten once it would be full again (it is then the same as a new one).
+/// seconds of decoded audio per second of the server's clock for each device an account has
+/// connected, after a burst of <see cref="Burst"/> (a wearable back from being offline sends its
+/// buffer at once). A token bucket in 16 kHz samples per account, not per device: a device names
+/// itself, so a bucket per name would let every new name bring a fresh burst and its own refill.
+/// The account's bucket refills at the factor times its live sessions and holds up to a burst per
+/// live session. Reconnecting does not refill it; only the clock does. A device that joins while
+/// others of the account are connected brings its own burst, up to <see cref="JoinBursts"/> at
+/// once and one more a minute, so a household's devices dumping their backlogs together fit, and
+/// cycling connections buys little. Owned by the server; a bucket no session holds is forgotten
+/// once it is full again (it is then the same as a new one).
 /// </summary>
 internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvider time)
 {
     /// <summary>The catch-up allowance: a minute of audio at once, then the factor (documented in README, Devices).</summary>
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromSeconds(60);
 
+    /// <summary>Bursts an account's joining devices may bring at once; one comes back every <see cref="JoinBurstEvery"/>.</summary>
+    public const int JoinBursts = 32;
+
     private const int SampleRate = 16000;
+    private static readonly TimeSpan JoinBurstEvery = TimeSpan.FromMinutes(1);
     private readonly Dictionary<string, Bucket> _buckets = new(StringComparer.Ordinal);
     private long _sessionsClosed;
 
@@ -29,6 +37,8 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
 
     /// <summary>The close reason devices get, one wording everywhere.</summary>
     public string Refusal => $"audio sent faster than {factor.ToString("0.##", CultureInfo.InvariantCulture)}x real time";
+
+    private double BurstSamples => burst.TotalSeconds * SampleRate;
 
     /// <summary>"4", "2.5": a factor from 1 to 1000, or 0 for no limit.</summary>
     public static double ParseFactor(string text) =>
@@ -48,11 +58,21 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
 
             if (!_buckets.TryGetValue(userId, out var bucket))
             {
-                bucket = new Bucket(Capacity, time.GetTimestamp());
+                bucket = new Bucket(BurstSamples, time.GetTimestamp(), JoinBursts);
                 _buckets.Add(userId, bucket);
             }
 
-            bucket.Sessions++;
+            lock (bucket)
+            {
+                Refill(bucket);
+                bucket.Sessions++;
+                if (bucket.Sessions > 1 && bucket.JoinBursts >= 1)
+                {
+                    bucket.JoinBursts--;
+                    bucket.Samples += BurstSamples;
+                }
+            }
+
             return bucket;
         }
     }
@@ -61,7 +81,12 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
     {
         lock (_buckets)
         {
-            bucket.Sessions--;
+            lock (bucket)
+            {
+                Refill(bucket);
+                bucket.Sessions--;
+                bucket.Samples = Math.Min(bucket.Samples, Capacity(bucket));
+            }
         }
     }
 
@@ -83,17 +108,19 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
 
     public void CountClosed() => Interlocked.Increment(ref _sessionsClosed);
 
-    private double Capacity => burst.TotalSeconds * SampleRate;
+    private double Capacity(Bucket bucket) => BurstSamples * Math.Max(1, bucket.Sessions);
 
     private void Refill(Bucket bucket)
     {
         var now = time.GetTimestamp();
         var elapsed = time.GetElapsedTime(bucket.Updated, now);
-        bucket.Samples = Math.Min(Capacity, bucket.Samples + (elapsed.TotalSeconds * factor * SampleRate));
+        var live = Math.Max(1, bucket.Sessions);
+        bucket.Samples = Math.Min(Capacity(bucket), bucket.Samples + (elapsed.TotalSeconds * factor * SampleRate * live));
+        bucket.JoinBursts = Math.Min(JoinBursts, bucket.JoinBursts + (elapsed / JoinBurstEvery));
         bucket.Updated = now;
     }
 
-    /// <summary>Drops the buckets no session holds that have refilled: a device that comes back gets a new, equally full one.</summary>
+    /// <summary>Drops the buckets no session holds that have refilled: an account that comes back gets a new, equally full one.</summary>
     private void Forget()
     {
         foreach (var (key, bucket) in _buckets)
@@ -101,7 +128,7 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
             lock (bucket)
             {
                 Refill(bucket);
-                if (bucket.Sessions == 0 && bucket.Samples >= Capacity)
+                if (bucket.Sessions == 0 && bucket.Samples >= BurstSamples && bucket.JoinBursts >= JoinBursts)
                 {
                     _buckets.Remove(key);
                 }
@@ -109,13 +136,16 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
         }
     }
 
-    internal sealed class Bucket(double samples, long updated)
+    internal sealed class Bucket(double samples, long updated, double joinBursts)
     {
         public double Samples { get; set; } = samples;
 
         public long Updated { get; set; } = updated;
 
-        /// <summary>Sessions holding it (under the limiter's lock).</summary>
+        /// <summary>Bursts joining devices may still bring (refilled by the clock).</summary>
+        public double JoinBursts { get; set; } = joinBursts;
+
+        /// <summary>Live sessions holding it.</summary>
         public int Sessions { get; set; }
     }
 }

@@ -55,7 +55,7 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>The clock timeouts are measured with and conversations are stamped by (tests move it by hand).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    /// <summary>How fast an account's devices may send audio (<c>--max-realtime-factor</c>); null for no limit. Owned by the server.</summary>
+    /// <summary>How fast devices may send audio (<c>--max-realtime-factor</c>), a budget per account; null for no limit. Owned by the server.</summary>
     public RealtimeLimiter? Realtime { get; init; }
 
     /// <summary>The free space kept in the data directory (<c>--min-free-disk</c>); null for none. Owned by the server.</summary>
