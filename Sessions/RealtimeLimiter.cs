@@ -21,7 +21,7 @@ internal sealed class RealtimeLimiter(double factor, TimeSpan burst, TimeProvide
     public static readonly TimeSpan DefaultBurst = TimeSpan.FromSeconds(60);
 
     /// <summary>Bursts an account's joining devices may bring at once; one comes back every <see cref="JoinBurstEvery"/>.</summary>
-    public const int JoinBursts = 32;
+    public const int JoinBursts = 8;
 
     private const int SampleRate = 16000;
     private static readonly TimeSpan JoinBurstEvery = TimeSpan.FromMinutes(1);
