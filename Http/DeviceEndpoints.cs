@@ -45,6 +45,12 @@ internal sealed class DeviceEndpoints(
 
         WebSocketHandshake.Check(context.Request);
 
+        if (settings.Disk is { IsLow: true } disk)
+        {
+            disk.CountRefused();
+            throw new HttpError(507, disk.Refusal) { Headers = new Dictionary<string, string> { ["Retry-After"] = "60" } };
+        }
+
         var user = context.CurrentUser;
         var deviceName = context.Request.QueryString["device_name"];
         var entry = registry.TryRegister(user.Id, deviceName, context.Request.Url!.AbsolutePath, user.TokenVersion)

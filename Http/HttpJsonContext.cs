@@ -12,7 +12,24 @@ internal sealed record HealthResponse(
     string Status,
     string Version,
     double UptimeSeconds,
-    IReadOnlyDictionary<string, ComponentHealth> Components);
+    IReadOnlyDictionary<string, ComponentHealth> Components,
+    LimitsHealth Limits);
+
+/// <summary>The space limits and what they refused since start (<c>--max-realtime-factor</c>, 0 is no limit; <c>--min-free-disk</c>).</summary>
+internal sealed record LimitsHealth(double MaxRealtimeFactor, double RealtimeBurstSeconds, long SessionsOverRealtime)
+{
+    /// <summary>True while free space is below <c>--min-free-disk</c>: devices are refused with 507 and open sessions end.</summary>
+    public bool RecordingPaused { get; init; }
+
+    /// <summary>Free bytes in the data directory's file system at the last check (null before a first reading).</summary>
+    public long? DiskFreeBytes { get; init; }
+
+    public long MinFreeDiskBytes { get; init; }
+
+    public long SessionsRefusedLowDisk { get; init; }
+
+    public long SessionsClosedLowDisk { get; init; }
+}
 
 internal sealed record ReadinessResponse(string Status, string? Detail);
 

@@ -46,7 +46,10 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _started = started;
         var limiter = new LoginRateLimiter(options.LoginFailuresPerMinute, options.LoginAccountFailuresPerMinute, TimeSpan.FromMinutes(1), options.LoginRememberSuccess, options.Time);
         Sessions = new SessionRegistry(options.MaxSessions);
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults };
+        Disk = new FreeSpaceWatcher(options.DataDirectory, options.MinFreeDisk, options.DiskCheckInterval, options.Time, options.FreeSpace ?? FreeSpaceWatcher.Probe, log);
+        Disk.Check(); // before the first device: a server started on a full disk refuses it at once
+        Realtime = options.MaxRealtimeFactor > 0 ? new RealtimeLimiter(options.MaxRealtimeFactor, RealtimeLimiter.DefaultBurst, options.Time) : null;
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime, Disk = Disk };
         Jobs = new JobStore(database, options.Time);
         if (engine is not null)
         {
@@ -85,6 +88,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _scheduler?.Start(_root);
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
+        _root.Spawn("disk-watcher", Disk.RunAsync);
     }
 
     /// <summary>The gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
@@ -107,6 +111,12 @@ internal sealed partial class EdgeServer : IAsyncDisposable
     public AccountService Accounts { get; }
 
     public SessionRegistry Sessions { get; }
+
+    /// <summary>The free space kept in the data directory (<c>--min-free-disk</c>); below it recording pauses.</summary>
+    public FreeSpaceWatcher Disk { get; }
+
+    /// <summary>The devices' real-time budgets (<c>--max-realtime-factor</c>); null when there is no limit.</summary>
+    public RealtimeLimiter? Realtime { get; }
 
     /// <summary>The durable jobs, on the server's clock.</summary>
     public JobStore Jobs { get; }

@@ -7,9 +7,6 @@ namespace FriendLite.Edge.Server;
 /// <summary><c>GET /health</c> (liveness with component checks) and <c>GET /readiness</c>.</summary>
 internal static class HealthEndpoints
 {
-    /// <summary>Below this much free space in the data directory, health reports the disk as degraded.</summary>
-    public const long LowDiskBytes = 256L * 1024 * 1024;
-
     public static string Version { get; } =
         typeof(HealthEndpoints).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
 
@@ -23,7 +20,7 @@ internal static class HealthEndpoints
     private static async Task HealthAsync(RequestContext context, EdgeServer server)
     {
         var database = await CheckDatabaseAsync(server.Database, context.CancellationToken);
-        var disk = CheckDisk(server.Options.DataDirectory);
+        var disk = CheckDisk(server.Disk.Current);
         var components = new Dictionary<string, ComponentHealth>
         {
             ["database"] = database,
@@ -34,7 +31,16 @@ internal static class HealthEndpoints
             ["vad"] = server.Vad,
         };
         var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
-        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components);
+        var reading = server.Disk.Current;
+        var limits = new LimitsHealth(server.Options.MaxRealtimeFactor, server.Realtime?.Burst.TotalSeconds ?? 0, server.Realtime?.SessionsClosed ?? 0)
+        {
+            RecordingPaused = reading.Low,
+            DiskFreeBytes = reading.Usage?.AvailableBytes,
+            MinFreeDiskBytes = reading.FloorBytes,
+            SessionsRefusedLowDisk = server.Disk.SessionsRefused,
+            SessionsClosedLowDisk = server.Disk.SessionsClosed,
+        };
+        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits);
         await context.WriteJsonAsync(status == "unhealthy" ? 503 : 200, body, HttpJsonContext.Default.HealthResponse);
     }
 
@@ -69,19 +75,18 @@ internal static class HealthEndpoints
         }
     }
 
-    private static ComponentHealth CheckDisk(string dataDirectory)
+    /// <summary>The watcher's last reading: degraded below the floor (recording paused), error when the free space cannot be read.</summary>
+    private static ComponentHealth CheckDisk(FreeSpaceWatcher.Reading reading)
     {
-        try
+        if (reading.Usage is not { } usage)
         {
-            var free = new DriveInfo(dataDirectory).AvailableFreeSpace;
-            var mib = free / (1024 * 1024);
-            return free < LowDiskBytes
-                ? new ComponentHealth("degraded", $"{mib} MiB free in the data directory")
-                : new ComponentHealth("ok", $"{mib} MiB free");
+            return new ComponentHealth("error", reading.Error);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return new ComponentHealth("error", ex.Message);
-        }
+
+        var free = FreeSpaceWatcher.Mib(usage.AvailableBytes);
+        var floor = FreeSpaceWatcher.Mib(reading.FloorBytes);
+        return reading.Low ? new ComponentHealth("degraded", $"recording paused: {free} MiB free, below the {floor} MiB kept free (--min-free-disk)")
+            : reading.Error is not null ? new ComponentHealth("error", $"{reading.Error} (last reading: {free} MiB free)")
+            : new ComponentHealth("ok", $"{free} MiB free (keeps {floor} MiB)");
     }
 }

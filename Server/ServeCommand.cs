@@ -4,6 +4,8 @@ using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
@@ -27,6 +29,12 @@ internal static class ServeCommand
         var maxConnections = CliOptions.WholeNumber("--max-connections", "Most connections open at once (lowered to fit the open-file limit); more are answered 503 and closed.", 4096, 16, 1_000_000);
         var maxPerAddress = CliOptions.WholeNumber("--max-connections-per-address", "Most connections one client address may hold (a reverse proxy is one address); more are answered 429 and closed.",
             64, 1, 1_000_000);
+        var maxRealtimeFactor = CliOptions.Create("--max-realtime-factor",
+            "Seconds of audio per second of wall time each device may send, from a budget its account's devices share, after a 60 s burst; faster is closed with 1008 (0: no limit).", "X",
+            () => 4.0, RealtimeLimiter.ParseFactor);
+        var minFreeDisk = CliOptions.Create("--min-free-disk",
+            "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
+            () => MinFreeDisk.Default, MinFreeDisk.Parse);
         var model = TranscribeCommand.ModelOption();
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
@@ -47,7 +55,8 @@ internal static class ServeCommand
         var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
-            authSecretFile, tokenLifetime, adminEmail, adminPasswordFile, maxConnections, maxPerAddress,
+            authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress,
         };
         command.Validators.Add(result =>
         {
@@ -92,6 +101,8 @@ internal static class ServeCommand
                 IdleTimeout = parse.GetValue(idleTimeout),
                 ConversationTimeout = parse.GetValue(conversationTimeout),
                 MaxSessions = parse.GetValue(maxSessions),
+                MaxRealtimeFactor = parse.GetValue(maxRealtimeFactor),
+                MinFreeDisk = parse.GetValue(minFreeDisk)!,
                 ModelPath = parse.GetValue(model),
                 Threads = parse.GetValue(threads),
                 TemperatureFallback = !parse.GetValue(noFallback),

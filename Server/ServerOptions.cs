@@ -2,6 +2,7 @@ using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Sessions;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
@@ -69,6 +70,18 @@ internal sealed record ServerOptions(
 
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server (nothing outside the process sets it).</summary>
     public FaultHook? Faults { get; init; }
+
+    /// <summary>Seconds of audio per second of wall time per connected device, from a budget per account (after a 60 s burst); 0 for no limit.</summary>
+    public double MaxRealtimeFactor { get; init; } = 4;
+
+    /// <summary>Free space kept in the data directory's file system; below it recording pauses.</summary>
+    public MinFreeDisk MinFreeDisk { get; init; } = MinFreeDisk.Default;
+
+    /// <summary>How often (on <see cref="Time"/>) the free space is checked.</summary>
+    public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reads the free space; null is the file system's own answer (tests inject theirs).</summary>
+    public FreeSpaceProbe? FreeSpace { get; init; }
 
     /// <summary>Failed logins allowed per remote address per minute.</summary>
     public int LoginFailuresPerMinute { get; init; } = 10;

@@ -108,7 +108,7 @@ internal sealed partial class ConversationRecorder
     /// </summary>
     private async Task StorageFailedAsync(Exception ex)
     {
-        _storageFailed = true;
+        _refusing = true;
         var reason = ex.HResult == DiskFull ? "the server's disk is full" : "the server could not store audio";
         log.Exception(LogLevel.Error, "session", $"{reason}; closing the session of {entry.ClientId}", ex);
         await CloseConversationAsync("storage error");

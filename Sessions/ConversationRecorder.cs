@@ -44,8 +44,11 @@ internal sealed partial class ConversationRecorder(
     private OpenConversation? _current;
     private long _lastSpeech = settings.Time.GetTimestamp();
 
-    /// <summary>Set when audio could not be stored (a full disk): the session is closing, and what still arrives is counted, not stored.</summary>
-    private bool _storageFailed;
+    /// <summary>
+    /// Set when audio cannot or may not be stored (a full disk, the free-space floor, the real-time
+    /// limit): the session is closing, and what still arrives is counted, not stored.
+    /// </summary>
+    private bool _refusing;
 
     public string? CurrentConversationId => _current?.Id;
 
@@ -55,7 +58,7 @@ internal sealed partial class ConversationRecorder(
 
     public long ConversationsClosed { get; private set; }
 
-    /// <summary>Packets that arrived after a storage failure had closed the session (the device was told; they were never accepted).</summary>
+    /// <summary>Packets that arrived after a storage failure or a limit had closed the session (the device was told; they were never accepted).</summary>
     public long PacketsNotStored { get; private set; }
 
     public long SegmentsSubmitted => _transcription.SegmentsSubmitted;
@@ -95,7 +98,7 @@ internal sealed partial class ConversationRecorder(
                 await _transcription.DrainAsync();
                 if (PacketsNotStored > 0)
                 {
-                    log.Warn("session", "packets that arrived after the storage failure were not stored", ("client", entry.ClientId), ("packets", PacketsNotStored));
+                    log.Warn("session", "packets that arrived after the session was told to close were not stored", ("client", entry.ClientId), ("packets", PacketsNotStored));
                 }
             }
             finally
@@ -107,15 +110,21 @@ internal sealed partial class ConversationRecorder(
 
     public void Dispose()
     {
+        ReleaseLimits();
         _transcription.Dispose();
         _decoder.Dispose();
     }
 
     private async Task HandleAsync(SessionMessage message)
     {
+        if (!_refusing && settings.Disk is { IsLow: true } disk)
+        {
+            await DiskLowAsync(disk);
+        }
+
         switch (message)
         {
-            case AudioPacketMessage when _storageFailed:
+            case AudioPacketMessage when _refusing:
                 PacketsNotStored++;
                 break;
             case AudioPacketMessage packet:
@@ -152,6 +161,12 @@ internal sealed partial class ConversationRecorder(
         {
             // The first audio of a conversation: keep a copy while the conversation is created.
             var first = _decoder.Decode(packet).ToArray();
+            if (!WithinRealtime(first.Length))
+            {
+                await OverRealtimeAsync();
+                return;
+            }
+
             await CloseIfCorruptRunAsync();
             if (_awaitingSpeech is { } idle)
             {
@@ -181,7 +196,12 @@ internal sealed partial class ConversationRecorder(
             return;
         }
 
-        Append(_current, _decoder.Decode(packet));
+        if (!AppendWithinRealtime(_current, _decoder.Decode(packet)))
+        {
+            await OverRealtimeAsync();
+            return;
+        }
+
         await SubmitSegmentsAsync(_current);
         await CloseIfCorruptRunAsync();
     }

@@ -1,5 +1,6 @@
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Sessions;
@@ -53,6 +54,12 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
 
     /// <summary>The clock timeouts are measured with and conversations are stamped by (tests move it by hand).</summary>
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>How fast devices may send audio (<c>--max-realtime-factor</c>), a budget per account; null for no limit. Owned by the server.</summary>
+    public RealtimeLimiter? Realtime { get; init; }
+
+    /// <summary>The free space kept in the data directory (<c>--min-free-disk</c>); null for none. Owned by the server.</summary>
+    public FreeSpaceWatcher? Disk { get; init; }
 
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server.</summary>
     public FaultHook? Faults { get; init; }

@@ -24,7 +24,7 @@ public sealed class CommandLineTests
         var (code, output, _) = await RunAsync("serve", "--help");
 
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--host", "--port", "--data-dir", "--log-level", "--offline", "--shutdown-timeout" })
+        foreach (var option in new[] { "--host", "--port", "--data-dir", "--log-level", "--offline", "--shutdown-timeout", "--max-realtime-factor", "--min-free-disk" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
             Assert.Contains(CliOptions.EnvironmentName(option), output, StringComparison.Ordinal);
@@ -40,6 +40,12 @@ public sealed class CommandLineTests
     [InlineData("--transcription-queue", "-1", "--transcription-queue '-1' is not a whole number from 0 to 100000.")]
     [InlineData("--threads", "0", "--threads '0' is not a whole number from 1 to 256.")]
     [InlineData("--max-sessions", "lots", "--max-sessions 'lots' is not a whole number from 1 to 100000.")]
+    [InlineData("--max-realtime-factor", "0.5", "--max-realtime-factor '0.5' is not a number from 1 to 1000 (or 0 for no limit).")]
+    [InlineData("--max-realtime-factor", "fast", "--max-realtime-factor 'fast' is not a number from 1 to 1000 (or 0 for no limit).")]
+    [InlineData("--min-free-disk", "lots", "--min-free-disk 'lots' is not a size (e.g. 500M, 2G, 5%).")]
+    [InlineData("--min-free-disk", "2X", "--min-free-disk '2X' is not a size (e.g. 500M, 2G, 5%).")]
+    [InlineData("--min-free-disk", "-1G", "--min-free-disk '-1G' is not a size (e.g. 500M, 2G, 5%).")]
+    [InlineData("--min-free-disk", "80%", "--min-free-disk '80%' is more than 50%.")]
     public async Task Serve_BadFlagValue_ExitsTwoWithOneSentence(string flag, string value, string expected)
     {
         var (code, _, error) = await RunAsync("serve", flag, value);

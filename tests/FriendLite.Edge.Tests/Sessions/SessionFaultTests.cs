@@ -269,7 +269,7 @@ public sealed class SessionFaultTests
         Assert.Equal("idle timeout", reason);
     }
 
-    private static bool Mount(string path)
+    internal static bool Mount(string path)
     {
         using var mount = System.Diagnostics.Process.Start("mount", ["-t", "tmpfs", "-o", "size=4m", "tmpfs", path])!;
         mount.WaitForExit();
@@ -277,7 +277,7 @@ public sealed class SessionFaultTests
     }
 
     /// <summary>A file that takes the file system's free space down to about <paramref name="leave"/> bytes (nothing when 0: the injected variant).</summary>
-    private static void FillLeaving(string filler, string directory, long leave)
+    internal static void FillLeaving(string filler, string directory, long leave)
     {
         using var file = File.Create(filler);
         if (leave > 0)

@@ -40,6 +40,7 @@ internal sealed class TestServer : IAsyncDisposable
             var options = new ServerOptions("127.0.0.1", FreePort(), dataDirectory.Path, LogLevel.Error, Offline: true, shutdownTimeout ?? TimeSpan.FromSeconds(5))
             {
                 PasswordIterations = 1000,
+                MinFreeDisk = MinFreeDisk.None, // tests must not depend on the machine's free space; those about the floor set it
             };
             options = configure?.Invoke(options) ?? options;
             try
