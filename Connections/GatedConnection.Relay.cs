@@ -76,7 +76,7 @@ internal sealed partial class GatedConnection
     {
         try
         {
-            await PumpAsync(_upstream!, _client, responses: true, token);
+            await PumpAsync(_upstream!, _client, token);
         }
         catch (Exception ex) when (ex is SocketException or IOException or ObjectDisposedException or OperationCanceledException)
         {
@@ -86,8 +86,30 @@ internal sealed partial class GatedConnection
         Abort(); // nothing more can be answered on this connection, so nothing more is read from it
     }
 
-    /// <summary>Copies until <paramref name="from"/> ends, holding a buffer only while bytes are in hand.</summary>
-    private async Task PumpAsync(Socket from, Socket to, bool responses, CancellationToken token)
+    /// <summary>
+    /// Copies a device's upgraded stream to the host until it ends. A device sends all the time, so
+    /// its pump keeps one small buffer rather than asking first whether bytes are there (a
+    /// zero-byte read per frame cost a third more CPU at 200 devices).
+    /// </summary>
+    private async Task PumpUpgradedAsync(CancellationToken token)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(UpgradedBuffer);
+        try
+        {
+            int read;
+            while ((read = await _client.ReceiveAsync(buffer, SocketFlags.None, token)) > 0)
+            {
+                await SendAllAsync(_upstream!, buffer.AsMemory(0, read), token);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Copies the host's bytes until it ends, holding a buffer only while bytes are in hand (most connections are quiet most of the time).</summary>
+    private async Task PumpAsync(Socket from, Socket to, CancellationToken token)
     {
         while (true)
         {
@@ -101,10 +123,7 @@ internal sealed partial class GatedConnection
                     return;
                 }
 
-                if (responses)
-                {
-                    Volatile.Write(ref _lastResponse, _gate.Time.GetTimestamp());
-                }
+                Volatile.Write(ref _lastResponse, _gate.Time.GetTimestamp());
 
                 await SendAllAsync(to, buffer.AsMemory(0, read), token);
             }

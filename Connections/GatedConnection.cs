@@ -16,6 +16,7 @@ internal sealed partial class GatedConnection : IDisposable
 {
     private const int InitialBuffer = 4 * 1024;
     private const int PumpBuffer = 16 * 1024;
+    private const int UpgradedBuffer = 4 * 1024;
 
     private readonly Socket _client;
     private readonly ConnectionGate _gate;
@@ -173,7 +174,7 @@ internal sealed partial class GatedConnection : IDisposable
                 Enter(Phase.Upgraded);
                 await ForwardBufferedAsync(_count, token);
                 ReturnBuffer();
-                await PumpAsync(_client, _upstream!, responses: false, token);
+                await PumpUpgradedAsync(token);
                 await FinishAsync();
                 return;
             }

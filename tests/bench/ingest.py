@@ -72,14 +72,20 @@ def main():
     ap.add_argument("--clients", default="50,100,200,300")
     ap.add_argument("--duration", type=int, default=20)
     ap.add_argument("--churn-sessions", type=int, default=1000)
+    ap.add_argument("--binary", default=BIN, help="the server binary (an older build, to compare)")
     ap.add_argument("--vad-model", help="serve with this Silero VAD model instead of the energy VAD (measures its cost)")
     args = ap.parse_args()
     data = tempfile.mkdtemp(prefix="friendlite-ingest-")
-    token = create_account(BIN, data)
+    server_bin = os.path.abspath(args.binary)
+    token = create_account(server_bin, data)
+    # Builds from before the connection gate have no per-address cap (nor its flag).
+    serve_help = subprocess.run([server_bin, "serve", "--help"], capture_output=True, text=True).stdout
+    per_address = ["--max-connections-per-address", "100000"] if "--max-connections-per-address" in serve_help else []
     port = free_port()
-    server = subprocess.Popen([BIN, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data, "--log-level", "warn",
-                               "--max-sessions", "5000", "--idle-timeout", "30s",
-                               "--max-connections-per-address", "100000"]  # every simulated device is 127.0.0.1 + (["--vad-model", args.vad_model] if args.vad_model else []), stderr=open(os.path.join(data, "server.log"), "w"))
+    server = subprocess.Popen([server_bin, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", data, "--log-level", "warn",
+                               "--max-sessions", "5000", "--idle-timeout", "30s"]
+                              + per_address + (["--vad-model", args.vad_model] if args.vad_model else []),  # per_address: every device is 127.0.0.1
+                              stderr=open(os.path.join(data, "server.log"), "w"))
     try:
         wait_for_port(port)
         db = os.path.join(data, "friendlite.db")
