@@ -163,6 +163,31 @@ internal sealed partial class ConnectionGate
     }
 
     /// <summary>
+    /// Waits (up to <paramref name="limit"/>) until no connection holds bytes the HTTP host has
+    /// written but the relay has not yet read: called before the host stops, whose closing would
+    /// reset those connections and discard them (a 503 to a request the stop cancelled, say).
+    /// </summary>
+    public async Task DeliverWrittenAsync(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        while (clock.Elapsed < limit)
+        {
+            GatedConnection[] open;
+            lock (_gate)
+            {
+                open = [.. _open];
+            }
+
+            if (!open.Any(c => c.IsRelaying))
+            {
+                return;
+            }
+
+            await Task.Delay(5);
+        }
+    }
+
+    /// <summary>
     /// Closes the port, gives the connections still open up to <paramref name="grace"/> to deliver
     /// what the HTTP host already answered (once the host has stopped, each ends by itself), then
     /// closes the rest.

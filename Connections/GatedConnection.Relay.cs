@@ -113,7 +113,14 @@ internal sealed partial class GatedConnection
     {
         while (true)
         {
-            await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
+            if ((Phase)Volatile.Read(ref _phase) != Phase.Upgraded)
+            {
+                await from.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, token);
+            }
+
+            // Upgraded, a read with its buffer stays posted: the kernel's bytes are taken the moment
+            // they arrive. A session that ends while its device floods is reset by the host right
+            // after its close frame, and a reset discards what the relay had not read yet.
             var buffer = ArrayPool<byte>.Shared.Rent(PumpBuffer);
             try
             {
@@ -130,6 +137,22 @@ internal sealed partial class GatedConnection
             finally
             {
                 ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    /// <summary>True while bytes the host wrote may still be on their way to the client: in the relay's socket, or being copied.</summary>
+    public bool IsRelaying
+    {
+        get
+        {
+            try
+            {
+                return _upstream is { } upstream && upstream.Available > 0;
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                return false;
             }
         }
     }

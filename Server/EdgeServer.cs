@@ -188,6 +188,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _log.Info("server", "stopping", ("in_flight", _requests.Snapshot().Children.Count));
         _requests.Cancel();
         var drained = await WithinAsync(_requests.WaitQuietlyAsync(), Options.ShutdownTimeout);
+        await _gate.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500));
         _host.Stop();
         await _gate.StopAsync(TimeSpan.FromSeconds(1)); // answers already written (a 503, say) still reach their clients
         _root.Cancel(); // the sessions are done: stop the server's own workers (queued segments become jobs)
