@@ -8,7 +8,7 @@ namespace FriendLite.Edge.Accounts;
 /// </summary>
 internal static class AdminBootstrap
 {
-    public static async Task RunAsync(AccountService accounts, AdminAccount? admin, Log log, CancellationToken cancellationToken)
+    public static async Task RunAsync(AccountService accounts, AdminAccount? admin, string dataDirectory, Log log, CancellationToken cancellationToken)
     {
         if (await accounts.Users.AnyAdminAsync(cancellationToken))
         {
@@ -17,7 +17,9 @@ internal static class AdminBootstrap
 
         if (admin is null)
         {
-            log.Warn("auth", "no administrator exists yet: create one with 'friendlite-edge user add --email you@example.com --admin', or start with ADMIN_EMAIL and ADMIN_PASSWORD set");
+            // The command names this server's data directory: run as printed, it must create the admin where this server looks.
+            var where = ShellWord(dataDirectory);
+            log.Warn("auth", $"no administrator exists yet: create one with 'friendlite-edge user add --email you@example.com --admin --data-dir {where}', or start with ADMIN_EMAIL and ADMIN_PASSWORD set");
             return;
         }
 
@@ -36,5 +38,22 @@ internal static class AdminBootstrap
         }
 
         log.Info("auth", "administrator created", ("user", user.Id), ("email", user.Email));
+    }
+
+    /// <summary>The path as a shell reads it back: as it is when it is plain, else double-quoted with the characters a shell expands there escaped.</summary>
+    private static string ShellWord(string path)
+    {
+        if (path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ',' or ':' or '@' or '%'))
+        {
+            return path;
+        }
+
+        var escaped = new System.Text.StringBuilder("\"");
+        foreach (var c in path)
+        {
+            escaped.Append(c is '"' or '\\' or '$' or '`' ? "\\" + c : c.ToString());
+        }
+
+        return escaped.Append('"').ToString();
     }
 }

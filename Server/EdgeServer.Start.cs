@@ -47,7 +47,7 @@ internal sealed partial class EdgeServer
             var tokens = new JwtTokens(AuthSecret.Load(options.AuthSecretFile, dataDirectory), options.Time);
             var hashing = new AdmissionGate(options.HashConcurrency, options.HashQueue, options.HashWait, options.Time);
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations, hashing, options.OnPasswordHash), tokens, options.TokenLifetime);
-            await AdminBootstrap.RunAsync(accounts, options.Admin, log, cancellationToken);
+            await AdminBootstrap.RunAsync(accounts, options.Admin, dataDirectory, log, cancellationToken);
             var jobs = new JobStore(database, options.Time);
             var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);

@@ -59,6 +59,47 @@ public sealed class ServeCommandTests
         Assert.Contains("live_groups=", log[^1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_WithoutAnAdministrator_TheHintNamesTheDataDirectory_SoRunAsPrintedItCreatesTheAdminThere()
+    {
+        using var dir = new TempDirectory();
+        using var stop = new CancellationTokenSource();
+        using var lines = new LogLines(LogLevel.Info);
+
+        var serving = ServeAsync(dir.Path, lines, stop.Token);
+        await lines.WaitForAsync("info server: started");
+        await stop.CancelAsync();
+        var (_, log) = await serving;
+
+        // Without --data-dir, the printed command wrote the admin to the default directory (as root,
+        // /var/lib/friendlite), and the login against this server then failed.
+        var hint = Assert.Single(log, l => l.StartsWith("warn auth: no administrator exists yet", StringComparison.Ordinal));
+        Assert.Contains($"'friendlite-edge user add --email you@example.com --admin --data-dir {dir.Path}'", hint, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_WithoutAnAdministrator_ADataDirectoryWithSpacesAndDollars_IsQuotedSoTheShellReadsItBack()
+    {
+        using var parent = new TempDirectory();
+        var dir = Path.Combine(parent.Path, "my data $HOME `x` \"q\"");
+        using var stop = new CancellationTokenSource();
+        using var lines = new LogLines(LogLevel.Info);
+
+        var serving = ServeAsync(dir, lines, stop.Token);
+        await lines.WaitForAsync("info server: started");
+        await stop.CancelAsync();
+        var (_, log) = await serving;
+
+        const string prefix = "create one with 'friendlite-edge user add --email you@example.com --admin --data-dir ";
+        var hint = Assert.Single(log, l => l.StartsWith("warn auth: no administrator exists yet", StringComparison.Ordinal));
+        var word = hint[(hint.IndexOf(prefix, StringComparison.Ordinal) + prefix.Length)..hint.IndexOf("', or start", StringComparison.Ordinal)];
+        using var shell = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo("bash", ["-c", $"printf %s {word}"]) { RedirectStandardOutput = true })!;
+        var readBack = await shell.StandardOutput.ReadToEndAsync();
+        await shell.WaitForExitAsync();
+
+        Assert.Equal(dir, readBack);
+    }
+
     private static async Task<(int Code, IReadOnlyList<string> Log)> ServeAsync(string dataDirectory, LogLines? into = null, CancellationToken cancellationToken = default)
     {
         using var own = new LogLines(LogLevel.Info);
