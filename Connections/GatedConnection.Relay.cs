@@ -141,6 +141,33 @@ internal sealed partial class GatedConnection
         }
     }
 
+    /// <summary>
+    /// A lingering close: the client is sent a FIN after everything written to it, and what it still
+    /// sends is read and dropped for a moment. Closing with its bytes unread would send a reset, and
+    /// a reset makes the client's system discard what it had not read yet, such as the close frame
+    /// that tells a device flooding a failed session why (1011).
+    /// </summary>
+    private async Task LingerAsync()
+    {
+        using var linger = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        var sink = ArrayPool<byte>.Shared.Rent(4096);
+        try
+        {
+            _client.Shutdown(SocketShutdown.Send);
+            while (await _client.ReceiveAsync(sink, SocketFlags.None, linger.Token) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            // Gone, reset, or still sending after a second: close it now.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(sink);
+        }
+    }
+
     /// <summary>True while bytes the host wrote may still be on their way to the client: in the relay's socket, or being copied.</summary>
     public bool IsRelaying
     {

@@ -79,6 +79,7 @@ internal sealed partial class GatedConnection : IDisposable
         {
             Abort();
             await _responses; // the pump never throws; it is this connection's, so it ends before the connection does
+            await LingerAsync();
             Dispose();
             _gate.Release(this);
         }
