@@ -108,7 +108,19 @@ internal sealed partial class ConnectionGate
             }
 
             Counters.CountAccepted();
-            var connection = Admit(socket);
+            GatedConnection? connection;
+            try
+            {
+                connection = Admit(socket);
+            }
+            catch (Exception ex)
+            {
+                // One connection's fault is that connection's alone: the port keeps accepting.
+                Log.Exception(LogLevel.Warn, "connections", "could not admit a connection", ex);
+                socket.Dispose();
+                continue;
+            }
+
             if (connection is null)
             {
                 continue;
@@ -136,16 +148,18 @@ internal sealed partial class ConnectionGate
         using var timer = new PeriodicTimer(period);
         while (await WaitAsync(timer, cancellationToken))
         {
-            GatedConnection[] open;
-            lock (_gate)
-            {
-                open = [.. _open];
-            }
-
             var now = Time.GetTimestamp();
-            foreach (var connection in open)
+            foreach (var connection in OpenConnections())
             {
-                connection.CheckDeadlines(now);
+                try
+                {
+                    connection.CheckDeadlines(now);
+                }
+                catch (Exception ex)
+                {
+                    // One connection's fault must not stop the deadlines of all the others.
+                    Log.Exception(LogLevel.Warn, "connections", "could not check a connection's deadlines", ex);
+                }
             }
         }
     }
@@ -172,13 +186,7 @@ internal sealed partial class ConnectionGate
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < limit)
         {
-            GatedConnection[] open;
-            lock (_gate)
-            {
-                open = [.. _open];
-            }
-
-            if (!open.Any(c => c.IsRelaying))
+            if (!OpenConnections().Any(c => c.IsRelaying))
             {
                 return;
             }
@@ -202,15 +210,25 @@ internal sealed partial class ConnectionGate
             await Task.Delay(10);
         }
 
-        GatedConnection[] open;
-        lock (_gate)
-        {
-            open = [.. _open];
-        }
+        Close();
+    }
 
-        foreach (var connection in open)
+    /// <summary>Closes the port and every connection at once (a start that failed after binding; the end of <see cref="StopAsync"/>).</summary>
+    public void Close()
+    {
+        _stopped = true;
+        _listener.Dispose();
+        foreach (var connection in OpenConnections())
         {
             connection.Abort();
+        }
+    }
+
+    private GatedConnection[] OpenConnections()
+    {
+        lock (_gate)
+        {
+            return [.. _open];
         }
     }
 

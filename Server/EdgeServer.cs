@@ -73,7 +73,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
         catch
         {
-            _gate.StopAsync(TimeSpan.Zero).GetAwaiter().GetResult(); // nothing was accepted yet: it returns at once
+            _gate.Close(); // nothing was accepted yet
             throw;
         }
 
