@@ -181,12 +181,12 @@ internal sealed partial class ConnectionGate
     /// written but the relay has not yet read: called before the host stops, whose closing would
     /// reset those connections and discard them (a 503 to a request the stop cancelled, say).
     /// </summary>
-    public async Task DeliverWrittenAsync(TimeSpan limit)
+    public async Task DeliverWrittenAsync(TimeSpan limit, IPEndPoint? only = null)
     {
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < limit)
         {
-            if (!OpenConnections().Any(c => c.IsRelaying))
+            if (!OpenConnections().Any(c => c.IsRelaying && (only is null || c.Remote.Equals(only))))
             {
                 return;
             }

@@ -24,6 +24,7 @@ internal sealed class DeviceEndpoints(
     AudioObserver? observer,
     TranscriptionScheduler? scheduler,
     Func<bool> serverStopping,
+    Func<IPEndPoint, Task> deliverWritten,
     Log log)
 {
     public void Map(Router router)
@@ -131,6 +132,12 @@ internal sealed class DeviceEndpoints(
         finally
         {
             socket.Dispose();
+            if (context.Peer is { } peer)
+            {
+                // The abort resets the relay's socket, discarding what it has not read: the close frame first.
+                await deliverWritten(peer);
+            }
+
             context.ListenerContext.Response.Abort();
         }
     }

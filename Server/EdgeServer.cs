@@ -64,7 +64,8 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
-        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted, log).Map(router);
+        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
+            peer => _gate!.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500), peer), log).Map(router); // the gate is set below, before any request
         map?.Invoke(router, this);
         _gate = ConnectionGate.Start(options.Host, options.Port, options.Connections, options.Time, log);
         try
