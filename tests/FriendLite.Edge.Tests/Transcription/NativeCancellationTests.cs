@@ -2,6 +2,7 @@ using System.Globalization;
 using static FriendLite.Edge.Tests.Support.DeviceSupport;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Tests.Support;
+using FriendLite.Edge.Transcription;
 using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Tests.Transcription;
@@ -66,6 +67,30 @@ public sealed class NativeCancellationTests(SynthesizedModel model) : IClassFixt
         var conversation = Assert.Single(await ClosedConversationsAsync(server, userId, 1));
         var rows = await TranscriptRowsAsync(server, conversation.Id, 3);
         Assert.Equal(3, rows.Count);
+    }
+
+    [Fact]
+    public async Task Worker_CancelledMidRun_ReturnsOnlyAfterTheNativeRunEndedAndTheNextRequestGetsAFreshProcessor()
+    {
+        // 220 s of speech on a real-cost model: eight windows, many seconds of work, so the cancel
+        // after 150 ms lands inside whisper_full. (The fixtures' weightless test model once decoded
+        // two windows in under 150 ms on a CI machine: its cost depends on what its memory holds.)
+        var jfk = WavFile.ReadSpeech(Fixtures.Path("jfk.wav"));
+        var samples = SampleConversion.ToFloat([.. Enumerable.Repeat(jfk, 20).SelectMany(s => s)]);
+        var engine = WhisperEngine.Load(model.Path, new WhisperSettings(2, TemperatureFallback: false));
+        var worker = engine.CreateWorker();
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.TranscribeAsync(samples, cancel.Token));
+        var cancelledAfter = clock.Elapsed;
+        var again = await worker.TranscribeAsync(samples.AsMemory(0, 16000), CancellationToken.None); // a fresh processor
+        await worker.DisposeAsync();
+        await engine.DisposeAsync();
+
+        Assert.True(cancelledAfter < TimeSpan.FromSeconds(30), $"cancellation took {cancelledAfter}");
+        Assert.NotEmpty(again); // the synthesized model's noise text: the fresh processor really ran
+        Assert.All(again, s => Assert.InRange(s.End, s.Start, 1.0)); // within the one second it was given
     }
 
     private Task<TestServer> StartAsync(LogLines lines) =>

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Tests.Audio;
@@ -60,27 +59,6 @@ public sealed class TranscriptionTests
         var thrown = Assert.Throws<InvalidDataException>(() => WhisperEngine.Load("/nonexistent/ggml-base.en.bin", new WhisperSettings(1)));
 
         Assert.Contains("pass it with --model", thrown.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Worker_CancelledMidRun_ReturnsOnlyAfterTheNativeRunEndedAndTheEngineDisposesCleanly()
-    {
-        // 44 s of speech: two 30 s windows, far longer than the 150 ms before the cancel.
-        var jfk = WavFile.ReadSpeech(Fixtures.Path("jfk.wav"));
-        var samples = SampleConversion.ToFloat([.. jfk, .. jfk, .. jfk, .. jfk]);
-        var engine = WhisperEngine.Load(TestModel, new WhisperSettings(2, TemperatureFallback: false));
-        var worker = engine.CreateWorker();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
-
-        var clock = Stopwatch.StartNew();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => worker.TranscribeAsync(samples, cancel.Token));
-        var cancelledAfter = clock.Elapsed;
-        var again = await worker.TranscribeAsync(samples.AsMemory(0, 16000), CancellationToken.None); // a fresh processor
-        await worker.DisposeAsync();
-        await engine.DisposeAsync();
-
-        Assert.True(cancelledAfter < TimeSpan.FromSeconds(30), $"cancellation took {cancelledAfter}");
-        Assert.Empty(again); // the test model has no weights: it runs, and finds no text
     }
 
     [Fact]
