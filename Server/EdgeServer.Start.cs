@@ -76,8 +76,14 @@ internal sealed partial class EdgeServer
             }
 
             server._directoryLock = directoryLock;
+            var transcribing = engine is not null ? "ok" : TranscriptionSetup.Transcribes(options) ? "unavailable" : "off";
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline),
-                ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));
+                ("transcription", transcribing), ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));
+            if (transcribing == "unavailable")
+            {
+                // Asked for and missing: the last line of the start, where a person looks, not one line among many above it.
+                log.Warn("server", $"started WITHOUT transcription: {transcription["unavailable: ".Length..]} Until the server is restarted with a model that loads, devices' audio is stored, not transcribed.");
+            }
             return server;
         }
         catch

@@ -30,7 +30,9 @@ internal static class HealthEndpoints
                 : new("unavailable", server.TranscriptionStatus["unavailable: ".Length..]),
             ["vad"] = server.Vad,
         };
-        var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" ? "degraded" : "ok";
+        // Degraded, not ok, when something asked for is missing: a model that did not load, a Silero VAD that fell back.
+        var wanted = server.Scheduler is null && TranscriptionSetup.Transcribes(server.Options);
+        var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" || wanted || server.Vad.Status != "ok" ? "degraded" : "ok";
         var reading = server.Disk.Current;
         var limits = new LimitsHealth(server.Options.MaxRealtimeFactor, server.Realtime?.Burst.TotalSeconds ?? 0, server.Realtime?.SessionsClosed ?? 0)
         {

@@ -47,7 +47,8 @@ internal static class TranscriptionSetup
         try
         {
             var settings = new WhisperSettings(options.Threads, TemperatureFallback: options.TemperatureFallback, SizedAudioContext: true);
-            var engine = WhisperEngine.Load(options.ModelPath, settings, log);
+            // The full path: a server's working directory is not the shell's (under systemd it is /).
+            var engine = WhisperEngine.Load(Path.GetFullPath(options.ModelPath), settings, log);
             log.Info("transcription", "model loaded", ("model", engine.Model.ToString()), ("threads", options.Threads));
             return (engine, engine.Status);
         }

@@ -120,6 +120,7 @@ public sealed class TranscriptionPipelineTests
         using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
         var component = health.RootElement.GetProperty("components").GetProperty("vad");
         Assert.Equal("degraded", component.GetProperty("status").GetString());
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString());
         Assert.Contains("/nonexistent/silero.bin does not exist", component.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
@@ -144,19 +145,41 @@ public sealed class TranscriptionPipelineTests
     }
 
     [Fact]
-    public async Task BrokenModel_ServerStillStartsAndStoresAudio_HealthSaysWhy()
+    public async Task BrokenModel_ServerStillStartsAndStoresAudio_HealthIsDegradedAndSaysWhy()
     {
         using var dir = new TempDirectory();
         var broken = Path.Combine(dir.Path, "ggml-broken.bin");
         await File.WriteAllBytesAsync(broken, File.ReadAllBytes(TestModel)[..1000]);
-        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = broken });
+        var lines = new LogLines();
+        await using var server = await TestServer.StartAsync(log: lines.Log, configure: o => o with { ModelPath = broken });
 
         using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
 
         var transcription = health.RootElement.GetProperty("components").GetProperty("transcription");
         Assert.Equal("unavailable", transcription.GetProperty("status").GetString());
         Assert.Contains("is truncated", transcription.GetProperty("detail").GetString(), StringComparison.Ordinal);
-        Assert.Equal("ok", health.RootElement.GetProperty("status").GetString());
+        Assert.Equal("degraded", health.RootElement.GetProperty("status").GetString()); // asked for, not there: not "ok"
+
+        // The last line of the start says it, after "started", where a person reading the start sees it.
+        var log = lines.Lines.ToList();
+        var started = log.FindIndex(l => l.Contains("server: started", StringComparison.Ordinal));
+        Assert.True(started >= 0, string.Join('\n', log));
+        Assert.Contains("transcription=unavailable", log[started], StringComparison.Ordinal);
+        var warning = Assert.Single(log.Skip(started + 1), l => l.Contains("WITHOUT transcription", StringComparison.Ordinal));
+        Assert.StartsWith("warn server: started WITHOUT transcription", warning, StringComparison.Ordinal);
+        Assert.Contains($"The model file {broken} is truncated", warning, StringComparison.Ordinal);
+        Assert.Contains("devices' audio is stored, not transcribed", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingModel_GivenRelativePath_HealthNamesTheFullPathTheServerLookedAt()
+    {
+        await using var server = await TestServer.StartAsync(configure: o => o with { ModelPath = "typo.bin" });
+
+        using var health = JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+
+        var detail = health.RootElement.GetProperty("components").GetProperty("transcription").GetProperty("detail").GetString();
+        Assert.StartsWith($"The model file {Path.GetFullPath("typo.bin")} does not exist", detail, StringComparison.Ordinal);
     }
 }
 
