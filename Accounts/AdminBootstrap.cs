@@ -1,3 +1,4 @@
+using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Accounts;
@@ -18,7 +19,7 @@ internal static class AdminBootstrap
         if (admin is null)
         {
             // The command names this server's data directory: run as printed, it must create the admin where this server looks.
-            var where = ShellWord(dataDirectory);
+            var where = Shell.Word(dataDirectory);
             log.Warn("auth", $"no administrator exists yet: create one with 'friendlite-edge user add --email you@example.com --admin --data-dir {where}', or start with ADMIN_EMAIL and ADMIN_PASSWORD set");
             return;
         }
@@ -38,22 +39,5 @@ internal static class AdminBootstrap
         }
 
         log.Info("auth", "administrator created", ("user", user.Id), ("email", user.Email));
-    }
-
-    /// <summary>The path as a shell reads it back: as it is when it is plain, else double-quoted with the characters a shell expands there escaped.</summary>
-    private static string ShellWord(string path)
-    {
-        if (path.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '+' or ',' or ':' or '@' or '%'))
-        {
-            return path;
-        }
-
-        var escaped = new System.Text.StringBuilder("\"");
-        foreach (var c in path)
-        {
-            escaped.Append(c is '"' or '\\' or '$' or '`' ? "\\" + c : c.ToString());
-        }
-
-        return escaped.Append('"').ToString();
     }
 }
