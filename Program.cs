@@ -10,6 +10,7 @@ using FriendLite.Edge.Transcription;
 var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
 {
     ServeCommand.Create(),
+    StatusCommand.Create(Console.Out, Console.Error),
     LoadgenCommand.Create(Console.Out, Console.Error),
     TranscribeCommand.Create(Console.Out, Console.Error),
     ModelCommand.Create(Console.Out, Console.Error),

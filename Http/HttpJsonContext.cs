@@ -13,7 +13,11 @@ internal sealed record HealthResponse(
     string Version,
     double UptimeSeconds,
     IReadOnlyDictionary<string, ComponentHealth> Components,
-    LimitsHealth Limits);
+    LimitsHealth Limits,
+    ActivityHealth Activity);
+
+/// <summary>What the server is doing now: devices connected, transcription segments waiting in memory and running, durable jobs waiting.</summary>
+internal sealed record ActivityHealth(int Devices, int TranscriptionQueued, int TranscriptionRunning, int JobsPending);
 
 /// <summary>The space limits and what they refused since start (<c>--max-realtime-factor</c>, 0 is no limit; <c>--min-free-disk</c>).</summary>
 internal sealed record LimitsHealth(double MaxRealtimeFactor, double RealtimeBurstSeconds, long SessionsOverRealtime)

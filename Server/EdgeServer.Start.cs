@@ -76,6 +76,7 @@ internal sealed partial class EdgeServer
             }
 
             server._directoryLock = directoryLock;
+            directoryLock.Announce(options.Address);
             var transcribing = engine is not null ? "ok" : TranscriptionSetup.Transcribes(options) ? "unavailable" : "off";
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline),
                 ("transcription", transcribing), ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));

@@ -1,6 +1,7 @@
 using System.Reflection;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
 
@@ -42,7 +43,9 @@ internal static class HealthEndpoints
             SessionsRefusedLowDisk = server.Disk.SessionsRefused,
             SessionsClosedLowDisk = server.Disk.SessionsClosed,
         };
-        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits);
+        var activity = new ActivityHealth(server.Sessions.Count, server.Scheduler?.Queued ?? 0, server.Scheduler?.Running ?? 0,
+            database.Status == "ok" ? await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken) : 0);
+        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits, activity);
         await context.WriteJsonAsync(status == "unhealthy" ? 503 : 200, body, HttpJsonContext.Default.HealthResponse);
     }
 

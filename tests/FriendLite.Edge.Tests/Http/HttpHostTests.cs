@@ -29,6 +29,9 @@ public sealed class HttpHostTests
         Assert.Equal("ok", components.GetProperty("database").GetProperty("status").GetString());
         Assert.Equal("ok", components.GetProperty("disk").GetProperty("status").GetString());
         Assert.Equal("unavailable", components.GetProperty("transcription").GetProperty("status").GetString());
+        var activity = root.GetProperty("activity");
+        Assert.Equal((0, 0, 0, 0), (activity.GetProperty("devices").GetInt32(), activity.GetProperty("transcription_queued").GetInt32(),
+            activity.GetProperty("transcription_running").GetInt32(), activity.GetProperty("jobs_pending").GetInt32()));
     }
 
     [Fact]
