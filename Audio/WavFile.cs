@@ -103,7 +103,7 @@ internal static class WavFile
     {
         if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes[8..12].SequenceEqual("WAVE"u8))
         {
-            throw Refuse(name, "is not a WAV file");
+            throw new InvalidDataException($"The audio file {name} is not a WAV file: convert it to a PCM WAV file, e.g. with 'ffmpeg -i IN -ac 1 -ar 16000 OUT.wav'.");
         }
 
         AudioFormat? format = null;

@@ -91,7 +91,8 @@ public sealed class TranscriptionTests
         var (code, output, error) = await RunAsync("transcribe", "--model", TestModel, "--format", "json", bad, Fixtures.Path("jfk.wav"));
 
         Assert.Equal(1, code);
-        Assert.Contains($"error: The audio file {bad} is not a WAV file", error, StringComparison.Ordinal);
+        // Not a WAV at all (an MP3, say): the way out is a converter that reads anything, not sox on "in.wav".
+        Assert.Contains($"error: The audio file {bad} is not a WAV file: convert it to a PCM WAV file, e.g. with 'ffmpeg -i IN -ac 1 -ar 16000 OUT.wav'.", error, StringComparison.Ordinal);
         Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray());
     }
 
