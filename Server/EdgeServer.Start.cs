@@ -6,6 +6,7 @@ using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
+using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
 
@@ -77,13 +78,13 @@ internal sealed partial class EdgeServer
 
             server._directoryLock = directoryLock;
             directoryLock.Announce(options.Address);
-            var transcribing = engine is not null ? "ok" : TranscriptionSetup.Transcribes(options) ? "unavailable" : "off";
+            var transcribing = engine is null ? "off" : engine is UnloadedEngine ? "unavailable" : "ok";
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline),
                 ("transcription", transcribing), ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));
             if (transcribing == "unavailable")
             {
                 // Asked for and missing: the last line of the start, where a person looks, not one line among many above it.
-                log.Warn("server", $"started WITHOUT transcription: {transcription["unavailable: ".Length..]} Until the server is restarted with a model that loads, devices' audio is stored, not transcribed.");
+                log.Warn("server", $"started WITHOUT transcription: {transcription["unavailable: ".Length..]} Devices' audio is stored and their speech waits as jobs until the server is restarted with a model that loads.");
             }
             return server;
         }

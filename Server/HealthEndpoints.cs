@@ -32,7 +32,7 @@ internal static class HealthEndpoints
             ["vad"] = server.Vad,
         };
         // Degraded, not ok, when something asked for is missing: a model that did not load, a Silero VAD that fell back.
-        var wanted = server.Scheduler is null && TranscriptionSetup.Transcribes(server.Options);
+        var wanted = TranscriptionSetup.Transcribes(server.Options) && !server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal);
         var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" || wanted || server.Vad.Status != "ok" ? "degraded" : "ok";
         var reading = server.Disk.Current;
         var limits = new LimitsHealth(server.Options.MaxRealtimeFactor, server.Realtime?.Burst.TotalSeconds ?? 0, server.Realtime?.SessionsClosed ?? 0)

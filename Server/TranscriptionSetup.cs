@@ -14,7 +14,8 @@ internal static class TranscriptionSetup
 
     /// <summary>
     /// The transcription engine: a Wyoming server (<c>--asr</c>) or a local model (<c>--model</c>).
-    /// A missing or broken model is one log line, not a failed start: audio is still stored.
+    /// A missing or broken model is not a failed start: audio is still stored and its speech waits as
+    /// jobs (<see cref="UnloadedEngine"/>).
     /// Asking for the network in offline mode is a failed start.
     /// </summary>
     public static (ITranscriptionEngine? Engine, string Status) LoadEngine(ServerOptions options, Log log)
@@ -55,7 +56,8 @@ internal static class TranscriptionSetup
         catch (InvalidDataException ex)
         {
             log.Error("transcription", $"transcription is unavailable: {ex.Message}");
-            return (null, $"unavailable: {ex.Message}");
+            var unloaded = new UnloadedEngine(ex.Message); // segments wait as jobs for a restart with a model that loads
+            return (unloaded, unloaded.Status);
         }
     }
 

@@ -79,7 +79,8 @@ internal sealed partial class TranscriptionScheduler(
     {
         lock (_gate)
         {
-            if (_closed || !_queue.TryEnqueue(request))
+            // No workers (the model did not load): nothing would take it from memory; it waits as a job.
+            if (_closed || engine.Workers == 0 || !_queue.TryEnqueue(request))
             {
                 return false;
             }

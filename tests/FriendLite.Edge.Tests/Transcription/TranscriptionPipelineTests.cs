@@ -168,7 +168,7 @@ public sealed class TranscriptionPipelineTests
         var warning = Assert.Single(log.Skip(started + 1), l => l.Contains("WITHOUT transcription", StringComparison.Ordinal));
         Assert.StartsWith("warn server: started WITHOUT transcription", warning, StringComparison.Ordinal);
         Assert.Contains($"The model file {broken} is truncated", warning, StringComparison.Ordinal);
-        Assert.Contains("devices' audio is stored, not transcribed", warning, StringComparison.Ordinal);
+        Assert.Contains("their speech waits as jobs", warning, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -185,6 +185,35 @@ public sealed class TranscriptionPipelineTests
 
 public sealed class BacklogRestartTests
 {
+    [Fact]
+    public async Task SpeechRecordedWhileTheModelDidNotLoad_WaitsAsJobs_AndIsTranscribedAfterARestartWithAModelThatLoads()
+    {
+        using var dir = new TempDirectory();
+        string conversationId;
+        await using (var first = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = "/nonexistent/ggml-base.en.bin" }))
+        {
+            first.KeepDataDirectory = true;
+            var (user, token) = await first.CreateUserAsync("ann@example.com");
+            await using (var device = await DeviceClient.ConnectAsync(first, "/ws_pcm", token))
+            {
+                await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+                await device.SendPcmAsync(Fixtures.Samples("conversation-3utt.wav"), AudioFormat.Speech);
+                await device.CloseAsync();
+            }
+
+            conversationId = Assert.Single(await ClosedConversationsAsync(first, user.Id, 1)).Id;
+            var jobs = new JobStore(first.Server.Database, TimeProvider.System);
+            await WaitForAsync(async () => await jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", default) == 3 ? "3" : null, "the three utterances to wait as jobs");
+            Assert.Empty(await new TranscriptStore(first.Server.Database).ListAsync(conversationId, default));
+        }
+
+        // The user fixes the model and restarts: nothing said in the meantime is lost.
+        await using var second = await TestServer.StartAsync(dataDirectory: dir, configure: o => o with { ModelPath = Fixtures.Path("ggml-tiny.en-for-tests.bin"), Threads = 2 });
+        var rows = await TranscriptRowsAsync(second, conversationId, 3);
+
+        Assert.Equal(EnergyVad.Detect(Fixtures.Samples("conversation-3utt.wav")).Select(e => (e.Start, e.End)), rows.Select(r => (r.Start, r.End)));
+    }
+
     [Fact]
     public async Task Backlog_LeftByAServerWithoutAModel_IsTranscribedAfterARestartWithOne()
     {
