@@ -9,7 +9,7 @@ namespace FriendLite.Edge.Transcription;
 /// <summary><c>friendlite-edge model list|verify</c>: the standard models, and whether a model file is sound.</summary>
 internal static class ModelCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, ProgressMode? progress = null)
     {
         var list = new Command("list", "List the standard ggml Whisper models with their sizes and checksums.");
         list.SetAction(async _ =>
@@ -123,7 +123,7 @@ internal static class ModelCommand
             {
                 using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
                 await error.WriteLineAsync($"downloading {source}");
-                await new ModelDownloader(http, error).DownloadAsync(source, target, expected256, expected256 is null ? known.Sha1 : null, cancellationToken);
+                await new ModelDownloader(http, error, progress ?? ProgressMode.For(error)).DownloadAsync(source, target, expected256, expected256 is null ? known.Sha1 : null, cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
             {
