@@ -71,7 +71,7 @@ internal static class ModelCommand
             var target = parse.GetValue(outPath)!;
             try
             {
-                ModelSynthesizer.Write(target, parse.GetValue(size)!);
+                Synthesize(target, parse.GetValue(size)!, error, progress ?? ProgressMode.For(error));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -141,5 +141,15 @@ internal static class ModelCommand
         model.Subcommands.Add(list);
         model.Subcommands.Add(verify);
         return model;
+    }
+
+    /// <summary>Writes a synthesized model with its progress on stderr: bytes written, tensor by tensor.</summary>
+    private static void Synthesize(string target, string size, TextWriter error, ProgressMode mode)
+    {
+        using var progress = new ProgressReporter(error, $"writing {target} ({size})...", mode);
+        string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0}");
+        var tensors = ModelSynthesizer.Write(target, size, progress: (written, total) => progress.Report((double)written / total, () =>
+            string.Create(CultureInfo.InvariantCulture, $"{Megabytes(written)} of {Megabytes(total)} MB at {written / 1e6 / Math.Max(progress.Elapsed.TotalSeconds, 1e-3):0.0} MB/s")));
+        progress.Finish(string.Create(CultureInfo.InvariantCulture, $"{tensors} tensors in {progress.Elapsed.TotalSeconds:0.0} s"));
     }
 }
