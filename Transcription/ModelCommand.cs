@@ -9,7 +9,7 @@ namespace FriendLite.Edge.Transcription;
 /// <summary><c>friendlite-edge model list|verify</c>: the standard models, and whether a model file is sound.</summary>
 internal static class ModelCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, ProgressMode? progress = null)
     {
         var list = new Command("list", "List the standard ggml Whisper models with their sizes and checksums.");
         list.SetAction(async _ =>
@@ -71,7 +71,7 @@ internal static class ModelCommand
             var target = parse.GetValue(outPath)!;
             try
             {
-                ModelSynthesizer.Write(target, parse.GetValue(size)!);
+                Synthesize(target, parse.GetValue(size)!, error, progress ?? ProgressMode.For(error));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
@@ -123,7 +123,7 @@ internal static class ModelCommand
             {
                 using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
                 await error.WriteLineAsync($"downloading {source}");
-                await new ModelDownloader(http, error).DownloadAsync(source, target, expected256, expected256 is null ? known.Sha1 : null, cancellationToken);
+                await new ModelDownloader(http, error, progress ?? ProgressMode.For(error)).DownloadAsync(source, target, expected256, expected256 is null ? known.Sha1 : null, cancellationToken);
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
             {
@@ -141,5 +141,15 @@ internal static class ModelCommand
         model.Subcommands.Add(list);
         model.Subcommands.Add(verify);
         return model;
+    }
+
+    /// <summary>Writes a synthesized model with its progress on stderr: bytes written, tensor by tensor.</summary>
+    private static void Synthesize(string target, string size, TextWriter error, ProgressMode mode)
+    {
+        using var progress = new ProgressReporter(error, $"writing {target} ({size})...", mode);
+        string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0}");
+        var tensors = ModelSynthesizer.Write(target, size, progress: (written, total) => progress.Report((double)written / total, () =>
+            string.Create(CultureInfo.InvariantCulture, $"{Megabytes(written)} of {Megabytes(total)} MB at {written / 1e6 / Math.Max(progress.Elapsed.TotalSeconds, 1e-3):0.0} MB/s")));
+        progress.Finish(string.Create(CultureInfo.InvariantCulture, $"{tensors} tensors in {progress.Elapsed.TotalSeconds:0.0} s"));
     }
 }

@@ -1,8 +1,8 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
+using FriendLite.Edge.Cli;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -11,7 +11,7 @@ namespace FriendLite.Edge.Transcription;
 /// with an HTTP range request, then checks the checksum and the ggml structure and only then
 /// renames it into place, so a model file in the folder is always a whole one.
 /// </summary>
-internal sealed class ModelDownloader(HttpClient http, TextWriter progress)
+internal sealed class ModelDownloader(HttpClient http, TextWriter error, ProgressMode mode)
 {
     public async Task<string> DownloadAsync(Uri source, string target, string? expectedSha256, string? expectedSha1, CancellationToken cancellationToken)
     {
@@ -38,33 +38,18 @@ internal sealed class ModelDownloader(HttpClient http, TextWriter progress)
         }
 
         var resuming = response.StatusCode == HttpStatusCode.PartialContent;
-        if (!resuming)
+        var total = response.Content.Headers.ContentLength is { } length ? (resuming ? have : 0) + length : -1;
+        if (resuming)
         {
+            await error.WriteLineAsync($"resuming {Path.GetFileName(part)} at {Megabytes(have)}{(total > 0 ? $" of {Megabytes(total)}" : "")} MB");
+        }
+        else if (have > 0)
+        {
+            await error.WriteLineAsync($"{source.Host} does not resume downloads: downloading {Path.GetFileName(target)} from the start");
             have = 0;
         }
 
-        var total = have + (response.Content.Headers.ContentLength ?? -1);
-        await using (var file = new FileStream(part, resuming ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
-        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
-        {
-            var buffer = new byte[1 << 16];
-            var clock = Stopwatch.StartNew();
-            var lastReport = TimeSpan.Zero;
-            int read;
-            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                have += read;
-                if (clock.Elapsed - lastReport >= TimeSpan.FromMilliseconds(500))
-                {
-                    lastReport = clock.Elapsed;
-                    await Report(have, total);
-                }
-            }
-        }
-
-        await Report(have, total);
-        await progress.WriteLineAsync();
+        await ReceiveAsync(response, part, resuming, have, total, Path.GetFileName(target), cancellationToken);
         try
         {
             await VerifyAsync(part, expectedSha256, expectedSha1, cancellationToken);
@@ -80,13 +65,33 @@ internal sealed class ModelDownloader(HttpClient http, TextWriter progress)
         return target;
     }
 
-    private async Task Report(long have, long total)
+    /// <summary>Appends the body to the partial file, with its progress on stderr: bytes done and
+    /// the rate of this download (what a resumed file already had came for free).</summary>
+    private async Task ReceiveAsync(HttpResponseMessage response, string part, bool resuming, long have, long total, string name, CancellationToken cancellationToken)
     {
-        var mb = have / 1e6;
-        await progress.WriteAsync(total > 0
-            ? string.Create(CultureInfo.InvariantCulture, $"\r{mb:0.0} of {total / 1e6:0.0} MB ({100.0 * have / total:0}%)")
-            : string.Create(CultureInfo.InvariantCulture, $"\r{mb:0.0} MB"));
+        var label = total > 0 ? $"downloading {name} ({Megabytes(total)} MB)..." : $"downloading {name} (size unknown)...";
+        using var progress = new ProgressReporter(error, label, mode);
+        var resumedAt = have;
+        string Rate(long done) => string.Create(CultureInfo.InvariantCulture, $"{(done - resumedAt) / 1e6 / Math.Max(progress.Elapsed.TotalSeconds, 1e-3):0.0} MB/s");
+        double? Fraction(long done) => total > 0 ? (double)done / total : null;
+        progress.Report(Fraction(have), () => have > 0 ? $"{Megabytes(have)} MB" : null);
+        await using (var file = new FileStream(part, resuming ? FileMode.Append : FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20, useAsync: true))
+        await using (var body = await response.Content.ReadAsStreamAsync(cancellationToken))
+        {
+            var buffer = new byte[1 << 16];
+            int read;
+            while ((read = await body.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                await file.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+                have += read;
+                progress.Report(Fraction(have), () => $"{Megabytes(have)} MB at {Rate(have)}");
+            }
+        }
+
+        progress.Finish(string.Create(CultureInfo.InvariantCulture, $"{Megabytes(have)} MB in {progress.Elapsed.TotalSeconds:0.0} s ({Rate(have)})"));
     }
+
+    private static string Megabytes(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1e6:0.0}");
 
     /// <summary>Compares the file's SHA-256 (or, where only that is published, SHA-1); throws with one sentence on a mismatch.</summary>
     public static async Task VerifyAsync(string path, string? expectedSha256, string? expectedSha1, CancellationToken cancellationToken)

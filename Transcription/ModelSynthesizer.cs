@@ -33,7 +33,9 @@ internal static class ModelSynthesizer
 
     private const int EndOfText = 50256, FirstTimestamp = 50363;
 
-    public static void Write(string path, string size, int seed = 1)
+    /// <summary>Writes the model; <paramref name="progress"/> hears the bytes written and the
+    /// file's total after each tensor. Returns how many tensors were written.</summary>
+    public static int Write(string path, string size, int seed = 1, Action<long, long>? progress = null)
     {
         var (state, heads, layers) = Shape(size);
         const int vocabulary = 51864, audioContext = 1500, textContext = 448, mels = 80, fft = 201;
@@ -77,10 +79,27 @@ internal static class ModelSynthesizer
         double Noise(double spread) => (random.NextDouble() * 2 - 1) * spread;
         const double biasLength = 5, rampPerToken = 0.04, endLength = 0.6, timestampLength = 4;
 
+        // The tensors are walked twice: first only counted, for the file's size, then written.
+        var counting = true;
+        long total = file.Position;
+        var tensors = 0;
+
         void Tensor(string name, bool half, int[] shape, Func<long, double>? value = null)
         {
-            writer.Write(shape.Length);
             var nameBytes = Encoding.ASCII.GetBytes(name);
+            long elements = 1;
+            foreach (var n in shape)
+            {
+                elements *= n;
+            }
+
+            if (counting)
+            {
+                total += (4 * (3 + shape.Length)) + nameBytes.Length + (elements * (half ? 2 : 4));
+                return;
+            }
+
+            writer.Write(shape.Length);
             writer.Write(nameBytes.Length);
             writer.Write(half ? 1 : 0);
             foreach (var n in shape)
@@ -89,12 +108,6 @@ internal static class ModelSynthesizer
             }
 
             writer.Write(nameBytes);
-            long elements = 1;
-            foreach (var n in shape)
-            {
-                elements *= n;
-            }
-
             if (value is not null)
             {
                 for (long i = 0; i < elements; i++)
@@ -128,32 +141,44 @@ internal static class ModelSynthesizer
                     writer.Write(ones ? 1f : (float)(random.NextDouble() * 0.02 - 0.01));
                 }
             }
+
+            tensors++;
+            progress?.Invoke(file.Position, total);
         }
 
-        Tensor("encoder.positional_embedding", false, [state, audioContext]);
-        Tensor("encoder.conv1.weight", true, [3, mels, state]);
-        Tensor("encoder.conv1.bias", false, [1, state]);
-        Tensor("encoder.conv2.weight", true, [3, state, state]);
-        Tensor("encoder.conv2.bias", false, [1, state]);
-        Tensor("encoder.ln_post.weight", false, [state]);
-        Tensor("encoder.ln_post.bias", false, [state]);
-        for (var l = 0; l < layers; l++)
-        {
-            Block($"encoder.blocks.{l}", cross: false);
-        }
+        AllTensors();
+        counting = false;
+        progress?.Invoke(file.Position, total);
+        AllTensors();
+        return tensors;
 
-        Tensor("decoder.positional_embedding", false, [state, textContext], i => Noise(0.01) + (rampPerToken * (i / state) * End((int)(i % state))));
-        Tensor("decoder.token_embedding.weight", true, [state, vocabulary], i => (i / state) switch
+        void AllTensors()
         {
-            EndOfText => endLength * End((int)(i % state)),
-            >= FirstTimestamp => -timestampLength * Bias((int)(i % state)),
-            _ => Noise(0.02),
-        });
-        Tensor("decoder.ln.weight", false, [state]);
-        Tensor("decoder.ln.bias", false, [state], i => biasLength * Bias((int)i));
-        for (var l = 0; l < layers; l++)
-        {
-            Block($"decoder.blocks.{l}", cross: true);
+            Tensor("encoder.positional_embedding", false, [state, audioContext]);
+            Tensor("encoder.conv1.weight", true, [3, mels, state]);
+            Tensor("encoder.conv1.bias", false, [1, state]);
+            Tensor("encoder.conv2.weight", true, [3, state, state]);
+            Tensor("encoder.conv2.bias", false, [1, state]);
+            Tensor("encoder.ln_post.weight", false, [state]);
+            Tensor("encoder.ln_post.bias", false, [state]);
+            for (var l = 0; l < layers; l++)
+            {
+                Block($"encoder.blocks.{l}", cross: false);
+            }
+
+            Tensor("decoder.positional_embedding", false, [state, textContext], i => Noise(0.01) + (rampPerToken * (i / state) * End((int)(i % state))));
+            Tensor("decoder.token_embedding.weight", true, [state, vocabulary], i => (i / state) switch
+            {
+                EndOfText => endLength * End((int)(i % state)),
+                >= FirstTimestamp => -timestampLength * Bias((int)(i % state)),
+                _ => Noise(0.02),
+            });
+            Tensor("decoder.ln.weight", false, [state]);
+            Tensor("decoder.ln.bias", false, [state], i => biasLength * Bias((int)i));
+            for (var l = 0; l < layers; l++)
+            {
+                Block($"decoder.blocks.{l}", cross: true);
+            }
         }
 
         void Block(string prefix, bool cross)

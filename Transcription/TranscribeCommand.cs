@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
@@ -14,7 +13,7 @@ namespace FriendLite.Edge.Transcription;
 /// </summary>
 internal static class TranscribeCommand
 {
-    public static Command Create(TextWriter output, TextWriter error)
+    public static Command Create(TextWriter output, TextWriter error, ProgressMode? progress = null)
     {
         var files = new Argument<string[]>("FILE") { Description = "WAV files: PCM 8/16/24/32-bit or 32-bit float, any rate and channels.", Arity = ArgumentArity.OneOrMore };
         var model = ModelOption();
@@ -33,7 +32,7 @@ internal static class TranscribeCommand
             }
 
             var settings = new WhisperSettings(parse.GetValue(threads), TemperatureFallback: !parse.GetValue(noFallback));
-            return await RunAsync(parse.GetValue(files)!, modelPath, settings, parse.GetValue(format)!, output, error, cancellationToken);
+            return await RunAsync(parse.GetValue(files)!, modelPath, settings, parse.GetValue(format)!, output, error, progress ?? ProgressMode.For(error), cancellationToken);
         });
         return command;
     }
@@ -49,7 +48,7 @@ internal static class TranscribeCommand
     public static Option<bool> NoFallbackOption() =>
         CliOptions.Flag("--no-fallback", "Decode greedily once, without whisper's temperature fallback (for benchmarks; real speech is better with it).");
 
-    private static async Task<int> RunAsync(string[] files, string modelPath, WhisperSettings settings, string format, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(string[] files, string modelPath, WhisperSettings settings, string format, TextWriter output, TextWriter error, ProgressMode progress, CancellationToken cancellationToken)
     {
         WhisperEngine engine;
         try
@@ -67,7 +66,7 @@ internal static class TranscribeCommand
         await using (engine)
         {
             await error.WriteLineAsync($"model {engine.Model}");
-            await using var worker = engine.CreateWorker();
+            await using var worker = engine.CreateWhisperWorker();
             foreach (var file in files)
             {
                 short[] samples;
@@ -83,11 +82,7 @@ internal static class TranscribeCommand
                 }
 
                 var seconds = samples.Length / 16000.0;
-                await error.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"transcribing {file} ({seconds:0.0} s)... "));
-                var clock = Stopwatch.StartNew();
-                var segments = await worker.TranscribeAsync(SampleConversion.ToFloat(samples), cancellationToken);
-                await error.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"{segments.Count} segments in {clock.Elapsed.TotalSeconds:0.00} s ({seconds / Math.Max(clock.Elapsed.TotalSeconds, 1e-3):0.0}x real time)"));
+                var segments = await TranscribeAsync(worker, file, samples, error, progress, cancellationToken);
                 results.Add(new TranscriptFile(file, Math.Round(seconds, 3), worker.Engine, worker.Model, segments));
                 if (format != "json")
                 {
@@ -107,5 +102,22 @@ internal static class TranscribeCommand
         }
 
         return failed == 0 ? 0 : 1;
+    }
+
+    /// <summary>One file, with its progress on stderr: whisper's percentage per 30 s window, the
+    /// audio done so far and the pace, then the summary line ("N segments in X s").</summary>
+    private static async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(WhisperWorker worker, string file, short[] samples, TextWriter error, ProgressMode mode, CancellationToken cancellationToken)
+    {
+        var seconds = samples.Length / 16000.0;
+        using var progress = new ProgressReporter(error, string.Create(CultureInfo.InvariantCulture, $"transcribing {file} ({seconds:0.0} s)..."), mode);
+        progress.Report(0);
+        var segments = await worker.TranscribeAsync(SampleConversion.ToFloat(samples), percent => progress.Report(percent / 100.0, () =>
+        {
+            var done = seconds * Math.Max(percent, 0) / 100;
+            return done <= 0 ? null : string.Create(CultureInfo.InvariantCulture, $"{done:0.0} s done at {done / Math.Max(progress.Elapsed.TotalSeconds, 1e-3):0.0}x real time");
+        }), cancellationToken);
+        var elapsed = progress.Elapsed.TotalSeconds;
+        progress.Finish(string.Create(CultureInfo.InvariantCulture, $"{segments.Count} segments in {elapsed:0.00} s ({seconds / Math.Max(elapsed, 1e-3):0.0}x real time)"));
+        return segments;
     }
 }

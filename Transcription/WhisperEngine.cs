@@ -87,6 +87,9 @@ internal sealed class WhisperEngine : ITranscriptionEngine
         return new WhisperWorker(this);
     }
 
+    /// <summary><see cref="CreateWorker"/>, typed: its requests can report whisper's progress.</summary>
+    public WhisperWorker CreateWhisperWorker() => (WhisperWorker)CreateWorker();
+
     /// <summary>Encoder frames for this much audio: 50 per second plus a margin, in steps of 64
     /// (so similar lengths share a processor), at most the full window; null means the full window.</summary>
     internal int? AudioContextFor(int samples)
@@ -103,11 +106,12 @@ internal sealed class WhisperEngine : ITranscriptionEngine
 
     private const int FramesPerSecond = 50, ContextMargin = 64, FullContext = 1500;
 
-    internal WhisperProcessor CreateProcessor(int? audioContext)
+    internal WhisperProcessor CreateProcessor(int? audioContext, OnProgressHandler progress)
     {
         var builder = _factory.CreateBuilder()
             .WithLanguage(Settings.Language)
-            .WithThreads(Settings.Threads);
+            .WithThreads(Settings.Threads)
+            .WithProgressHandler(progress);
         if (audioContext is { } frames)
         {
             builder = builder.WithAudioContextSize(frames);
@@ -163,15 +167,51 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
 {
     private WhisperProcessor? _processor;
     private int? _processorContext;
+    private volatile Action<int>? _progress;
     private bool _disposed;
 
     public string Engine => "whisper.cpp";
 
     public string Model => Path.GetFileName(engine.Model.Path);
 
-    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken) =>
+        TranscribeAsync(samples, progress: null, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TranscribeAsync(ReadOnlyMemory{float}, CancellationToken)"/>, telling
+    /// <paramref name="progress"/> whisper's percentage done (0 to about 100, from whisper's own
+    /// thread) each time it starts a 30 s window and once after the last.
+    /// </summary>
+    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, Action<int>? progress, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        _progress = progress;
+        try
+        {
+            return await RunAsync(samples, cancellationToken);
+        }
+        finally
+        {
+            _progress = null;
+        }
+    }
+
+    /// <summary>Whisper calls this from native code, where an exception would end the process: a
+    /// progress line that cannot be written is not worth a transcript.</summary>
+    private void OnProgress(int percent)
+    {
+        try
+        {
+            _progress?.Invoke(percent);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        {
+            _progress = null;
+        }
+    }
+
+    private async Task<IReadOnlyList<TranscriptSegment>> RunAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    {
         var context = engine.AudioContextFor(samples.Length);
         if (_processor is not null && _processorContext != context)
         {
@@ -183,7 +223,7 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
 
         if (_processor is null)
         {
-            _processor = engine.CreateProcessor(context);
+            _processor = engine.CreateProcessor(context, OnProgress);
             _processorContext = context;
         }
 

@@ -1,4 +1,6 @@
+using System.Text.RegularExpressions;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Cli;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
@@ -51,8 +53,51 @@ public sealed class ModelCommandTests
         Assert.StartsWith($"error: The model file {path} is truncated", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Synth_NotATerminal_ShowsPlainProgressLinesAndPrintsOnlyThePathOnStdout()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "synth.bin");
+
+        var plain = new ProgressMode(Terminal: false, new SteppingTime(TimeSpan.FromSeconds(10)));
+
+        var (code, output, error) = await RunAsync(plain, "model", "synth", "--out", path, "--size", "tiny");
+
+        Assert.True(code == 0, error);
+        var lines = ProgressLines.Plain(error, $"writing {path} (tiny)...");
+        Assert.Equal($"writing {path} (tiny)... 0%: 0.6 of 77.7 MB", Regex.Replace(lines[0].Line, " at .*", "")); // the vocabulary, before the first tensor
+        Assert.True(lines.Count >= 4, error);
+        Assert.All(lines.Skip(1).SkipLast(1), l => Assert.Matches(@"\.\.\. \d+%: \d+\.\d of 77\.7 MB at \d+\.\d MB/s, about \d+ (s|min) left$", l.Line));
+        Assert.Matches(@"\.\.\. 100%: 167 tensors in \d+\.\d s$", lines[^1].Line);
+        Assert.StartsWith($"{path}: tiny (4+4 layers", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public async Task Synth_OnATerminal_RewritesOneLineInPlace()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "synth.bin");
+        var terminal = new ProgressMode(Terminal: true, new SteppingTime(TimeSpan.FromSeconds(1)));
+
+        var (code, output, error) = await RunAsync(terminal, "model", "synth", "--out", path, "--size", "tiny");
+
+        Assert.True(code == 0, error);
+        Assert.EndsWith("\n", error, StringComparison.Ordinal);
+        Assert.Single(error.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        var label = $"writing {path} (tiny)...";
+        var frames = ProgressLines.Frames(error, label);
+        Assert.True(frames.Count >= 10, error); // 167 tensors, each a chance to redraw
+        ProgressLines.AssertMonotonicTo100(frames.Select(f => ProgressLines.Percent(f, label)).ToList(), error);
+        Assert.Matches(@"\.\.\. 100%: 167 tensors in \d+\.\d s$", frames[^1]);
+        Assert.StartsWith($"{path}: tiny (4+4 layers", output, StringComparison.Ordinal);
+    }
+
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
         CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error)], args);
+
+    private static Task<(int Code, string Output, string Error)> RunAsync(ProgressMode progress, params string[] args) =>
+        CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error, progress)], args);
 }
 
 public sealed class ModelSynthTests(SynthesizedModel synthesized) : IClassFixture<SynthesizedModel>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using FriendLite.Edge.Cli;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 
@@ -44,6 +45,67 @@ public sealed class ModelDownloadTests
     }
 
     [Fact]
+    public async Task Download_NotATerminal_ShowsPlainProgressLinesEndingAt100()
+    {
+        using var dir = new TempDirectory();
+        await using var mirror = await Mirror.StartAsync(Model);
+
+        var plain = new ProgressMode(Terminal: false, new SteppingTime(TimeSpan.FromSeconds(10)));
+
+        var (code, output, error) = await RunAsync(plain, "model", "download", "tiny.en", "--data-dir", dir.Path, "--from", mirror.Url, "--sha256", ModelSha256);
+
+        Assert.True(code == 0, error);
+        var lines = ProgressLines.Plain(error, "downloading ggml-tiny.en.bin (0.6 MB)...");
+        Assert.Equal("downloading ggml-tiny.en.bin (0.6 MB)... 0%", lines[0].Line);
+        Assert.True(lines.Count >= 5, error); // ten 64 KiB reads or so: about one line per tenth
+        Assert.All(lines.Skip(1).SkipLast(1), l => Assert.Matches(@"\.\.\. \d+%: 0\.\d MB at \d+\.\d MB/s, about \d+ (s|min) left$", l.Line));
+        Assert.Matches(@"\.\.\. 100%: 0\.6 MB in \d+\.\d s \(\d+\.\d MB/s\)$", lines[^1].Line);
+        Assert.Equal(Path.Combine(dir.Path, "models", "ggml-tiny.en.bin") + "\n", output);
+    }
+
+    [Fact]
+    public async Task Download_Resuming_SaysWhereItResumedAndCountsOnFromThere()
+    {
+        using var dir = new TempDirectory();
+        var part = Path.Combine(dir.Path, "models", "ggml-tiny.en.bin.part");
+        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
+        await File.WriteAllBytesAsync(part, Model[..200_000]);
+        await using var mirror = await Mirror.StartAsync(Model);
+
+        var (code, _, error) = await RunAsync("model", "download", "tiny.en", "--data-dir", dir.Path, "--from", mirror.Url, "--sha256", ModelSha256);
+
+        Assert.True(code == 0, error);
+        Assert.Contains("\nresuming ggml-tiny.en.bin.part at 0.2 of 0.6 MB\n", error, StringComparison.Ordinal);
+        var lines = ProgressLines.Plain(error, "downloading ggml-tiny.en.bin (0.6 MB)...");
+        Assert.Equal(34, lines[0].Percent); // 200,000 of 586,836 bytes were there already
+    }
+
+    [Fact]
+    public async Task Download_OnATerminal_ResumesOnOneLineRewrittenInPlace()
+    {
+        using var dir = new TempDirectory();
+        var part = Path.Combine(dir.Path, "models", "ggml-tiny.en.bin.part");
+        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
+        await File.WriteAllBytesAsync(part, Model[..200_000]);
+        await using var mirror = await Mirror.StartAsync(Model);
+        var terminal = new ProgressMode(Terminal: true, new SteppingTime(TimeSpan.FromSeconds(1)));
+
+        var (code, output, error) = await RunAsync(terminal, "model", "download", "tiny.en", "--data-dir", dir.Path, "--from", mirror.Url, "--sha256", ModelSha256);
+
+        Assert.True(code == 0, error);
+        var lines = error.Split('\n');
+        Assert.Equal([$"downloading {mirror.Url}ggml-tiny.en.bin", "resuming ggml-tiny.en.bin.part at 0.2 of 0.6 MB"], lines[..2]);
+        Assert.Equal(4, lines.Length); // then the one progress line, and nothing after its newline
+        var label = "downloading ggml-tiny.en.bin (0.6 MB)...";
+        var frames = ProgressLines.Frames(error, label);
+        Assert.Equal($"{label} 34%: 0.2 MB", frames[0]);
+        Assert.True(frames.Count >= 4, error);
+        ProgressLines.AssertMonotonicTo100(frames.Select(f => ProgressLines.Percent(f, label)).ToList(), error);
+        Assert.Matches(@"\.\.\. 100%: 0\.6 MB in \d+\.\d s \(\d+\.\d MB/s\)$", frames[^1]);
+        Assert.Equal(Path.Combine(dir.Path, "models", "ggml-tiny.en.bin") + "\n", output);
+    }
+
+    [Fact]
     public async Task Download_WrongChecksum_KeepsNothingAndSaysSo()
     {
         using var dir = new TempDirectory();
@@ -82,6 +144,9 @@ public sealed class ModelDownloadTests
 
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
         CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error)], args);
+
+    private static Task<(int Code, string Output, string Error)> RunAsync(ProgressMode progress, params string[] args) =>
+        CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error, progress)], args);
 
     /// <summary>Serves one file under any name, with byte ranges, and counts what it was asked.</summary>
     private sealed class Mirror : IAsyncDisposable

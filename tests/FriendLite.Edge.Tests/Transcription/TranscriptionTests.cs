@@ -1,5 +1,8 @@
+using System.Globalization;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Cli;
 using FriendLite.Edge.Tests.Audio;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
@@ -106,6 +109,63 @@ public sealed class TranscriptionTests
     }
 
     [Fact]
+    public async Task Transcribe_NotATerminal_ShowsPlainProgressLinesAndKeepsStdoutClean()
+    {
+        using var dir = new TempDirectory();
+        var wav = LongWav(dir.Path, repeats: 6); // 66 s: three of whisper's 30 s windows, each reported
+        var plain = new ProgressMode(Terminal: false, new SteppingTime(TimeSpan.FromSeconds(10)));
+
+        var (code, output, error) = await RunAsync(plain, "transcribe", "--model", TestModel, "--threads", "2", "--format", "json", wav);
+
+        Assert.Equal(0, code);
+        var lines = ProgressLines.Plain(error, $"transcribing {wav} (66.0 s)...");
+        Assert.Equal($"transcribing {wav} (66.0 s)... 0%", lines[0].Line);
+        var windows = lines.Where(l => l.Percent is > 0 and < 100).ToList();
+        Assert.NotEmpty(windows);
+        foreach (var (percent, line) in windows)
+        {
+            var match = Regex.Match(line, @"\.\.\. \d+%: (\d+\.\d) s done at \d+\.\dx real time, about \d+ (s|min) left$");
+            Assert.True(match.Success, line);
+            Assert.Equal(66.0 * percent / 100, double.Parse(match.Groups[1].Value, CultureInfo.InvariantCulture), 0.7);
+        }
+
+        Assert.Matches(@"\.\.\. 100%: \d+ segments in \d+\.\d\d s \(\d+\.\dx real time\)$", lines[^1].Line);
+        Assert.Equal(66.0, Assert.Single(JsonDocument.Parse(output).RootElement.EnumerateArray()).GetProperty("seconds").GetDouble(), 2);
+    }
+
+    [Fact]
+    public async Task Transcribe_OnATerminal_RewritesOneLineInPlaceAndEndsIt()
+    {
+        using var dir = new TempDirectory();
+        var wav = LongWav(dir.Path, repeats: 3); // 33 s: two windows
+        var terminal = new ProgressMode(Terminal: true, new SteppingTime(TimeSpan.FromSeconds(1)));
+
+        var (code, output, error) = await RunAsync(terminal, "transcribe", "--model", TestModel, "--threads", "2", wav);
+
+        Assert.Equal(0, code);
+        var label = $"transcribing {wav} (33.0 s)...";
+        var lines = error.Split('\n');
+        Assert.Equal(3, lines.Length); // the model, the one progress line, nothing after its newline
+        Assert.StartsWith("model tiny", lines[0], StringComparison.Ordinal);
+        Assert.Equal("", lines[2]);
+        var frames = ProgressLines.Frames(error, label);
+        ProgressLines.AssertMonotonicTo100(frames.Select(f => ProgressLines.Percent(f, label)).ToList(), error);
+        Assert.Contains(frames, f => Regex.IsMatch(f, @"\.\.\. \d+%: \d+\.\d s done at \d+\.\dx real time, about \d+ (s|min) left$") && ProgressLines.Percent(f, label) > 0);
+        Assert.Matches(@"\.\.\. 100%: \d+ segments in \d+\.\d\d s \(\d+\.\dx real time\)$", frames[^1]);
+        Assert.DoesNotContain('\r', output);
+        Assert.DoesNotContain("transcribing", output, StringComparison.Ordinal);
+    }
+
+    /// <summary>jfk.wav (11 s) over and over.</summary>
+    internal static string LongWav(string directory, int repeats)
+    {
+        var speech = WavFile.ReadSpeech(Fixtures.Path("jfk.wav"));
+        var path = Path.Combine(directory, $"jfk-x{repeats}.wav");
+        WavFile.Write(path, Enumerable.Repeat(speech, repeats).SelectMany(s => s).ToArray());
+        return path;
+    }
+
+    [Fact]
     public void Formats_SrtAndVtt_HaveNumberedCuesAndMillisecondTimes()
     {
         TranscriptSegment[] segments = [new(0, 2.5, "Ask not"), new(3661.0456, 3662, "what your country")];
@@ -126,4 +186,7 @@ public sealed class TranscriptionTests
 
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
         CliRunner.RunAsync((output, error) => [TranscribeCommand.Create(output, error)], args);
+
+    private static Task<(int Code, string Output, string Error)> RunAsync(ProgressMode progress, params string[] args) =>
+        CliRunner.RunAsync((output, error) => [TranscribeCommand.Create(output, error, progress)], args);
 }
