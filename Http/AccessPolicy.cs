@@ -24,7 +24,10 @@ internal sealed class AccessPolicy(JwtTokens tokens, UserStore users)
         var token = BearerToken(request) ?? (request.IsWebSocketRequest ? request.QueryString["token"] : null);
         if (string.IsNullOrEmpty(token))
         {
-            throw Unauthorized("no token was sent");
+            // A token in the query of a plain request was sent, just not where it counts: say where it goes.
+            throw Unauthorized(string.IsNullOrEmpty(request.QueryString["token"])
+                ? "no token was sent"
+                : "a token in the URL (?token=) is only accepted on device WebSocket upgrades; send it as a header instead: Authorization: Bearer TOKEN");
         }
 
         var check = tokens.Validate(token);

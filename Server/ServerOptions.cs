@@ -56,7 +56,7 @@ internal sealed record ServerOptions(
     /// <summary>Speech segments waiting in memory; past this they wait as durable jobs.</summary>
     public int TranscriptionQueue { get; init; } = 64;
 
-    /// <summary>How long an ending session waits for its segments in transcription.</summary>
+    /// <summary>How long the server gives a departed device's segments in transcription (on its own clock, not the device's) before the rest wait as jobs.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>An engine to use instead of --asr/--model (tests inject slow or failing ones through it).</summary>

@@ -87,8 +87,16 @@ internal sealed partial class ClientSession : IDisposable
         _sendLock.Dispose();
     }
 
-    /// <summary>Ends the session from the server's side: a close frame saying why, then the usual drain.</summary>
-    public Task EndAsync(WebSocketCloseStatus status, string reason) => CloseAsync(status, reason);
+    /// <summary>
+    /// Ends the session from the server's side because its user's access was taken away: a close
+    /// frame saying why, then the usual end, except that its speech still in transcription is left as
+    /// waiting jobs (for the revocation to cancel) instead of being handed over.
+    /// </summary>
+    public Task EndAsync(WebSocketCloseStatus status, string reason)
+    {
+        _recorder.GiveUpTranscription();
+        return CloseAsync(status, reason);
+    }
 
     /// <summary>Closes the current conversation now; its id, or null when none was open.</summary>
     public async Task<string?> CloseConversationAsync(CancellationToken cancellationToken)

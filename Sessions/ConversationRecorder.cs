@@ -108,6 +108,9 @@ internal sealed partial class ConversationRecorder(
         }
     }
 
+    /// <summary>The session ends because its user's access was taken away: its speech in transcription is left as waiting jobs, not handed over.</summary>
+    public void GiveUpTranscription() => _transcription.GiveUp();
+
     public void Dispose()
     {
         ReleaseLimits();

@@ -46,7 +46,7 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
     /// <summary>Audio kept while waiting for speech after a timeout, put in front of the next conversation.</summary>
     public TimeSpan PreRoll { get; init; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>How long an ending session waits for its segments in transcription before leaving the rest as jobs.</summary>
+    /// <summary>How long the server's scheduler gives a departed session's segments before leaving the rest as jobs (the session itself does not wait).</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often the watchdog checks idleness and the conversation timer.</summary>

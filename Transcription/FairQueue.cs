@@ -70,19 +70,49 @@ internal sealed class FairQueue(int capacity)
         }
     }
 
-    /// <summary>Takes back a session's requests that no worker has started.</summary>
-    public IReadOnlyList<TranscriptionRequest> Withdraw(string session)
+    /// <summary>
+    /// Takes back those of <paramref name="requests"/> that no worker has started (by identity: a
+    /// device that reconnects under the same client id shares the turn, not the withdrawal).
+    /// </summary>
+    public IReadOnlyList<TranscriptionRequest> Withdraw(IReadOnlyCollection<TranscriptionRequest> requests)
     {
+        var wanted = new HashSet<TranscriptionRequest>(requests, ReferenceEqualityComparer.Instance);
+        var taken = new List<TranscriptionRequest>();
         lock (_gate)
         {
-            if (!_bySession.Remove(session, out var queue))
+            foreach (var session in requests.Select(r => r.Session).Distinct(StringComparer.Ordinal))
             {
-                return [];
-            }
+                if (!_bySession.TryGetValue(session, out var queue))
+                {
+                    continue;
+                }
 
-            _turns.Remove(session);
-            _count -= queue.Count;
-            return [.. queue];
+                var kept = new Queue<TranscriptionRequest>(queue.Count);
+                foreach (var request in queue)
+                {
+                    if (wanted.Contains(request))
+                    {
+                        taken.Add(request);
+                    }
+                    else
+                    {
+                        kept.Enqueue(request);
+                    }
+                }
+
+                _count -= queue.Count - kept.Count;
+                if (kept.Count > 0)
+                {
+                    _bySession[session] = kept; // keeps its place in the turns
+                }
+                else
+                {
+                    _bySession.Remove(session);
+                    _turns.Remove(session);
+                }
+            }
         }
+
+        return taken;
     }
 }

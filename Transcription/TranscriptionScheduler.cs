@@ -11,7 +11,9 @@ namespace FriendLite.Edge.Transcription;
 /// each is a job row before it is queued in memory, so a crash at any moment loses none of them.
 /// A full queue, a session that ends before its segments started, or a request its session
 /// cancelled hands that row to the job workers (the same workers, when the live queue is empty).
-/// Nothing is dropped and nothing runs detached.
+/// What a departed device leaves in transcription is the server's from then on: drained by a task
+/// of the server's group (<see cref="TryHandOver"/>), not by the device's session. Nothing is
+/// dropped and nothing runs detached.
 /// </summary>
 internal sealed partial class TranscriptionScheduler(
     ITranscriptionEngine engine,
@@ -27,6 +29,7 @@ internal sealed partial class TranscriptionScheduler(
     private readonly Lock _gate = new();
     private bool _closed;
     private int _running;
+    private TaskGroup? _group;
 
     public int Queued => _queue.Count;
 
@@ -37,9 +40,13 @@ internal sealed partial class TranscriptionScheduler(
 
     private long _completed;
 
-    /// <summary>Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.</summary>
+    /// <summary>
+    /// Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.
+    /// The transcription a departed device leaves behind is drained in the same group (<see cref="TryHandOver"/>).
+    /// </summary>
     public void Start(TaskGroup group)
     {
+        _group = group;
         for (var i = 0; i < engine.Workers; i++)
         {
             group.Spawn($"transcriber {i + 1}", WorkAsync);
@@ -90,10 +97,10 @@ internal sealed partial class TranscriptionScheduler(
         return true;
     }
 
-    /// <summary>A session is ending: its requests that no worker started become durable jobs.</summary>
-    public async Task<int> WithdrawToJobsAsync(string session)
+    /// <summary>Those of <paramref name="requests"/> that no worker started become durable jobs; returns how many.</summary>
+    public async Task<int> WithdrawToJobsAsync(IReadOnlyCollection<TranscriptionRequest> requests)
     {
-        var withdrawn = _queue.Withdraw(session);
+        var withdrawn = _queue.Withdraw(requests);
         foreach (var request in withdrawn)
         {
             await KeepAsJobAsync(request);

@@ -131,7 +131,12 @@ public sealed class AuthApiTests
 
         using var response = await server.Client.GetAsync($"/api/me?token={token}");
 
+        // Not "no token was sent": the user did send one, in the wrong place; the answer names the right one.
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(
+            "{\"detail\":\"Not authenticated: a token in the URL (?token=) is only accepted on device WebSocket upgrades; send it as a header instead: Authorization: Bearer TOKEN.\"}",
+            await response.Content.ReadAsStringAsync());
     }
 
     [Fact]

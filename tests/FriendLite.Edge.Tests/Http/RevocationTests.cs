@@ -152,6 +152,40 @@ public sealed class RevocationTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await client.GetAsync("/api/me")).StatusCode);
     }
 
+    [Fact]
+    public async Task PatchUser_DeactivatedWhileTheirSpeechIsInTranscription_LeftAsCancelledJobsNotHandedOver()
+    {
+        // 5 s a segment: three utterances would take 15 s, if the server went on with them.
+        var engine = new SlowEngine(TimeSpan.FromSeconds(5));
+        await using var server = await TestServer.StartAsync(configure: o => o with { Engine = () => engine });
+        var (_, adminToken) = await server.CreateUserAsync("boss@example.com", admin: true);
+        var (ann, annToken) = await server.CreateUserAsync("ann@example.com");
+        using var admin = server.ClientWithToken(adminToken);
+        var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", annToken);
+        await device.SendEventAsync(WyomingEvent.AudioStart, AudioFormat.Speech);
+        await device.SendPcmAsync(Fixtures.Samples("conversation-3utt.wav"), AudioFormat.Speech);
+        await DeviceSupport.WaitUntilAsync(() => server.Server.Scheduler!.Running == 1, "the first utterance to be in transcription");
+
+        using var patched = await admin.PatchAsJsonAsync($"/api/users/{ann.Id}", new { is_active = false });
+
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        Assert.Equal(WebSocketCloseStatus.PolicyViolation, (await device.WaitForCloseAsync(TimeSpan.FromSeconds(10))).Status);
+        await device.DisposeAsync();
+        await DeviceSupport.WaitForNoSessionsAsync(server);
+        // Unlike a device that just leaves, its speech is not handed to the server to finish: it
+        // waits as jobs, which the deactivation cancels (an administrator can retry them). A job
+        // worker may claim one in the moment between, so at most one is transcribed.
+        var conversation = Assert.Single(await DeviceSupport.ConversationsAsync(server, ann.Id));
+        var jobs = await DeviceSupport.WaitForAsync(async () =>
+        {
+            var all = await server.Server.Jobs.ListAsync(null, TranscriptionScheduler.JobKind, 10, default);
+            return all.Count == 3 && all.All(j => j.State is "cancelled" or "done") ? all : null;
+        }, "every segment's job to be cancelled or done");
+        var rows = await new TranscriptStore(server.Server.Database).ListAsync(conversation.Id, default);
+        Assert.InRange(jobs.Count(j => j.State == "cancelled"), 2, 3);
+        Assert.Equal(jobs.Count(j => j.State == "done"), rows.Count);
+    }
+
     internal static async Task<DeviceClient> StreamingDeviceAsync(TestServer server, string userId, string token)
     {
         var device = await DeviceClient.ConnectAsync(server, "/ws_pcm", token);

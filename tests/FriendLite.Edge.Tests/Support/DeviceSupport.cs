@@ -18,12 +18,12 @@ internal static class DeviceSupport
     }
 
     /// <summary>Waits until a conversation has at least <paramref name="count"/> transcript rows.</summary>
-    public static Task<IReadOnlyList<TranscriptRow>> TranscriptRowsAsync(TestServer server, string conversationId, int count) =>
+    public static Task<IReadOnlyList<TranscriptRow>> TranscriptRowsAsync(TestServer server, string conversationId, int count, TimeSpan? timeout = null) =>
         WaitForAsync(async () =>
         {
             var found = await new TranscriptStore(server.Server.Database).ListAsync(conversationId, default);
             return found.Count >= count ? found : null;
-        }, $"{count} transcript rows");
+        }, $"{count} transcript rows", timeout);
 
     public static async Task WaitUntilAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
