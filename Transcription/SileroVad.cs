@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Whisper.net;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -51,7 +52,7 @@ internal sealed class SileroVadModel : IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Whisper could not load the VAD model {path} ({ex.Message.TrimEnd('.')}).", ex);
+            throw new InvalidDataException($"Whisper could not load the VAD model {path} ({Reasons.Of(ex)}).", ex);
         }
 
         var model = new SileroVadModel(factory, path, settings);
@@ -62,7 +63,7 @@ internal sealed class SileroVadModel : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             model.Dispose();
-            throw new InvalidDataException($"The VAD model {path} does not run ({ex.Message.TrimEnd('.')}).", ex);
+            throw new InvalidDataException($"The VAD model {path} does not run ({Reasons.Of(ex)}).", ex);
         }
 
         return model;
