@@ -1,3 +1,4 @@
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Accounts;
@@ -88,7 +89,7 @@ internal sealed class AccountService(UserStore users, PasswordHasher hasher, Jwt
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                problems.Add($"could not remove {path} ({ex.Message.TrimEnd('.')})");
+                problems.Add($"could not remove {path} ({Reasons.Of(ex)})");
             }
         }
 

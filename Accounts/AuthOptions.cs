@@ -24,7 +24,7 @@ internal static class AuthOptions
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot read the password file {path} ({ex.Message.TrimEnd('.')}).", ex);
+            throw new StartupException($"Cannot read the password file {path} ({Reasons.Of(ex)}).", ex);
         }
     }
 }

@@ -78,7 +78,7 @@ internal static class AuthSecret
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot create the token secret {path} ({ex.Message.TrimEnd('.')}): check the data directory's permissions.", ex);
+            throw new StartupException($"Cannot create the token secret {path} ({Reasons.Of(ex)}): check the data directory's permissions.", ex);
         }
     }
 
@@ -91,7 +91,7 @@ internal static class AuthSecret
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot read the token secret from {what} ({ex.Message.TrimEnd('.')}): check that it exists and is readable.", ex);
+            throw new StartupException($"Cannot read the token secret from {what} ({Reasons.Of(ex)}): check that it exists and is readable.", ex);
         }
 
         return Validate(Encoding.UTF8.GetBytes(text), what);

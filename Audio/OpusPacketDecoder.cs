@@ -29,10 +29,14 @@ internal sealed class OpusPacketDecoder : IDisposable
         {
             samples = _decoder.Decode(packet, _pcm, MaxSamples, decode_fec: false);
         }
+        catch (Concentus.OpusException ex)
+        {
+            throw new InvalidDataException($"corrupt Opus packet ({ex.Message.TrimEnd('.')})", ex);
+        }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            // Concentus reports corrupt packets with its own exception types (and sometimes index errors).
-            throw new InvalidDataException($"corrupt Opus packet ({ex.Message.TrimEnd('.')})", ex);
+            // Concentus also fails on some corrupt packets with index or argument errors, whose texts are the framework's.
+            throw new InvalidDataException("corrupt Opus packet (the decoder could not read it)", ex);
         }
 
         return samples > 0 ? _pcm.AsSpan(0, samples) : throw new InvalidDataException("the Opus packet decoded to no audio");

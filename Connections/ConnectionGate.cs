@@ -76,9 +76,13 @@ internal sealed partial class ConnectionGate
         {
             listener.Dispose();
             throw new StartupException(
-                ex.SocketErrorCode == SocketError.AddressAlreadyInUse
-                    ? $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port."
-                    : $"Cannot listen on {host}:{port} ({ex.Message.TrimEnd('.')}): check --host and --port.",
+                ex.SocketErrorCode switch
+                {
+                    SocketError.AddressAlreadyInUse => $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port.",
+                    SocketError.AddressNotAvailable => $"Cannot listen on {host}:{port}: it is not an address of this machine; check --host.",
+                    SocketError.AccessDenied => $"Cannot listen on {host}:{port}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; choose another with --port.",
+                    _ => $"Cannot listen on {host}:{port} ({Reasons.Of(ex)}): check --host and --port.",
+                },
                 ex);
         }
 
@@ -102,7 +106,7 @@ internal sealed partial class ConnectionGate
             catch (SocketException ex)
             {
                 // Out of descriptors (EMFILE) or a connection reset before it was accepted: back off a little, go on.
-                Counters.Count(ConnectionEnd.ServerFull, "unknown", ex.Message);
+                Counters.Count(ConnectionEnd.ServerFull, "unknown", Reasons.Of(ex));
                 await Task.Delay(50);
                 continue;
             }
@@ -133,7 +137,7 @@ internal sealed partial class ConnectionGate
             catch (Exception ex)
             {
                 // The server is stopping (or the group refused the child): close rather than leave it unowned.
-                Log.Debug("connections", "could not start a connection", ("reason", ex.Message));
+                Log.Debug("connections", "could not start a connection", ("reason", Reasons.Of(ex)));
                 connection.Dispose();
                 Release(connection);
             }
@@ -249,14 +253,22 @@ internal sealed partial class ConnectionGate
             return address;
         }
 
+        IPAddress[] addresses;
         try
         {
-            var addresses = Dns.GetHostAddresses(host);
-            return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? addresses.First();
+            addresses = Dns.GetHostAddresses(host);
         }
-        catch (Exception ex) when (ex is SocketException or InvalidOperationException or ArgumentException)
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
         {
-            throw new StartupException($"Cannot listen on {host}: it is not an address of this machine ({ex.Message.TrimEnd('.')}); check --host.", ex);
+            throw new StartupException($"Cannot listen on {host}: it is not an IP address and no host has that name; check --host.", ex);
         }
+        catch (Exception ex) when (ex is SocketException or ArgumentException)
+        {
+            throw new StartupException($"Cannot listen on {host}: the name could not be looked up ({Reasons.Of(ex)}); check --host.", ex);
+        }
+
+        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
+            ?? addresses.FirstOrDefault()
+            ?? throw new StartupException($"Cannot listen on {host}: the name has no address; check --host.");
     }
 }

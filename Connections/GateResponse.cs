@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 
 namespace FriendLite.Edge.Connections;
@@ -13,7 +14,8 @@ internal static class GateResponse
     public static byte[] Error(int status, string detail, params (string Name, string Value)[] headers)
     {
         using var json = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(json))
+        // As the HTTP host writes its bodies (RequestContext): an apostrophe stays an apostrophe.
+        using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
             writer.WriteStartObject();
             writer.WriteString("detail", detail);

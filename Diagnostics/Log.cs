@@ -76,7 +76,7 @@ internal sealed class Log
             return;
         }
 
-        Write(level, component, message, [("error", exception.GetType().Name), ("reason", exception.Message)]);
+        Write(level, component, message, [("error", exception.GetType().Name), ("reason", Reasons.Of(exception))]);
         if (IsEnabled(LogLevel.Debug))
         {
             Write(LogLevel.Debug, component, "stack trace", [("trace", exception.ToString())]);

@@ -98,7 +98,7 @@ internal sealed class DeviceEndpoints(
         catch (Exception ex) when (ex is WebSocketException or HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
             // The device went away during the handshake: nothing was started, nothing to clean.
-            log.Info("session", "upgrade failed", ("client", entry.ClientId), ("reason", ex.Message));
+            log.Info("session", "upgrade failed", ("client", entry.ClientId), ("reason", Reasons.Of(ex)));
             context.ListenerContext.Response.Abort();
             return;
         }

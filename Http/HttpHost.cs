@@ -52,7 +52,7 @@ internal sealed class HttpHost
                 listener.Close();
                 if (attempt == 5)
                 {
-                    throw new StartupException($"Cannot listen on a loopback port for the HTTP host ({ex.Message.TrimEnd('.')}).", ex);
+                    throw new StartupException($"Cannot listen on a loopback port for the HTTP host ({Reasons.Of(ex)}).", ex);
                 }
             }
         }
@@ -74,7 +74,7 @@ internal sealed class HttpHost
             }
             catch (HttpListenerException ex)
             {
-                _log.Debug("http", "accept failed", ("reason", ex.Message));
+                _log.Debug("http", "accept failed", ("reason", Reasons.Of(ex)));
                 continue;
             }
 
@@ -174,7 +174,7 @@ internal sealed class HttpHost
         }
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException)
         {
-            _log.Debug("http", "client went away", ("method", request.HttpMethod), ("path", path), ("reason", ex.Message));
+            _log.Debug("http", "client went away", ("method", request.HttpMethod), ("path", path), ("reason", Reasons.Of(ex)));
             listenerContext.Response.Abort(); // an empty "200" would be a lie to a client that is only half gone
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -211,7 +211,7 @@ internal sealed class HttpHost
         }
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
-            _log.Debug("http", "could not send error response", ("reason", ex.Message));
+            _log.Debug("http", "could not send error response", ("reason", Reasons.Of(ex)));
         }
     }
 
@@ -224,7 +224,7 @@ internal sealed class HttpHost
         }
         catch (Exception ex) when (ex is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
-            _log.Debug("http", "could not refuse a request", ("reason", ex.Message));
+            _log.Debug("http", "could not refuse a request", ("reason", Reasons.Of(ex)));
         }
 
         CloseQuietly(listenerContext.Response);

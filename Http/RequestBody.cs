@@ -2,6 +2,7 @@ using System.Collections.Specialized;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
 using System.Web;
 
@@ -77,10 +78,66 @@ internal static class RequestBody
         }
         catch (JsonException ex)
         {
-            var where = string.IsNullOrEmpty(ex.Path) || ex.Path == "$" ? "" : $" at {ex.Path}";
-            var what = ex.Message.Contains("could not be mapped", StringComparison.Ordinal) ? "has an unknown field" : "is not valid JSON of the expected shape";
-            throw new HttpError(400, $"The JSON body {what}{where}.");
+            throw new HttpError(400, $"The JSON body {Problem(ex, body, type)}.");
         }
+    }
+
+    /// <summary>
+    /// What is wrong with a body the serializer refused, from the exception's kind and position and
+    /// the body itself: its message is the framework's text (a resource key in the AOT build).
+    /// </summary>
+    private static string Problem(JsonException ex, byte[] body, JsonTypeInfo type)
+    {
+        if (ex.InnerException is JsonException && ex.LineNumber is { } line && ex.BytePositionInLine is { } position)
+        {
+            // The reader's error, rethrown with the path: the text is not JSON at all.
+            return $"is not valid JSON (at line {line + 1}, byte {position + 1})";
+        }
+
+        if (UnknownField(body, type) is { } field)
+        {
+            return $"has an unknown field '{(field.Length > 40 ? field[..40] + "…" : field)}'";
+        }
+
+        return string.IsNullOrEmpty(ex.Path) || ex.Path == "$"
+            ? "is not valid JSON of the expected shape (an object)"
+            : $"has a value of the wrong type at {ex.Path}";
+    }
+
+    /// <summary>The first top-level field that <paramref name="type"/> does not have, when it refuses unknown fields.</summary>
+    private static string? UnknownField(byte[] body, JsonTypeInfo type)
+    {
+        if (type.UnmappedMemberHandling != JsonUnmappedMemberHandling.Disallow)
+        {
+            return null;
+        }
+
+        var reader = new Utf8JsonReader(body);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = reader.GetString()!;
+                if (!type.Properties.Any(p => p.Name == name))
+                {
+                    return name;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Not reached for a body the reader could parse; the caller then says it is of the wrong shape.
+        }
+
+        return null;
     }
 
     private static void RequireContentType(RequestContext context, string expected)

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Buffers;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using FriendLite.Edge.Concurrency;
@@ -39,9 +41,23 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
 
     public string Route(string name) => RouteValues[name];
 
+    /// <summary>
+    /// JSON as people read it with curl: an apostrophe stays <c>'</c> and accented text stays as it
+    /// is (the default encoder writes <c>\u0027</c> and <c>\u00E9</c>). That encoder escapes
+    /// HTML-sensitive characters for JSON pasted into a page; these bodies are only ever served as
+    /// <c>application/json</c>, and quotes, backslashes and control characters are still escaped.
+    /// </summary>
+    private static readonly JsonWriterOptions s_personReadable = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public async Task WriteJsonAsync<T>(int status, T value, JsonTypeInfo<T> typeInfo)
     {
-        var body = JsonSerializer.SerializeToUtf8Bytes(value, typeInfo);
+        var buffer = new ArrayBufferWriter<byte>(256);
+        using (var writer = new Utf8JsonWriter(buffer, s_personReadable))
+        {
+            JsonSerializer.Serialize(writer, value, typeInfo);
+        }
+
+        var body = buffer.WrittenMemory;
         ResponseStarted = true;
         Response.StatusCode = status;
         Response.ContentType = "application/json; charset=utf-8";

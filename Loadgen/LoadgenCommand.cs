@@ -1,7 +1,10 @@
+using System.Buffers;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Cli;
@@ -112,7 +115,14 @@ internal static class LoadgenCommand
         var summary = await LoadgenRunner.RunAsync(options, audio, log, stop.Token, abort.Token);
         if (json)
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize(summary, LoadgenJsonContext.Default.LoadgenSummary));
+            // Errors quote the server's close reasons ("the account's password was changed"): as they are, not \u0027.
+            var text = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(text, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                JsonSerializer.Serialize(writer, summary, LoadgenJsonContext.Default.LoadgenSummary);
+            }
+
+            await output.WriteLineAsync(Encoding.UTF8.GetString(text.WrittenSpan));
         }
         else
         {

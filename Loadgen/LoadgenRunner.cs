@@ -59,7 +59,7 @@ internal static class LoadgenRunner
         {
             // Only the group's failures get here (whatever their type, even a stray OperationCanceledException):
             // a bug in a client, not the server's doing. Count it and still report the run.
-            stats.Error(0, "internal error", $"{ex.GetType().Name}: {ex.Message}");
+            stats.Error(0, "internal error", $"{ex.GetType().Name}: {Reasons.Of(ex)}");
         }
         finally
         {

@@ -76,7 +76,7 @@ internal static class HealthEndpoints
         }
         catch (Microsoft.Data.Sqlite.SqliteException ex)
         {
-            return new ComponentHealth("error", ex.Message);
+            return new ComponentHealth("error", $"the database does not answer: {Database.Describe(ex)}");
         }
     }
 

@@ -174,7 +174,7 @@ internal sealed partial class ClientSession : IDisposable
         }
         catch (WebSocketException ex)
         {
-            _log.Debug("session", "connection lost", ("client", ClientId), ("reason", ex.Message));
+            _log.Debug("session", "connection lost", ("client", ClientId), ("reason", Reasons.Of(ex)));
         }
         finally
         {
@@ -273,7 +273,7 @@ internal sealed partial class ClientSession : IDisposable
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
         {
-            _log.Debug("session", "could not send the close frame", ("client", ClientId), ("reason", ex.Message));
+            _log.Debug("session", "could not send the close frame", ("client", ClientId), ("reason", Reasons.Of(ex)));
         }
         finally
         {

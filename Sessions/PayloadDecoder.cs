@@ -55,7 +55,7 @@ internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, F
         {
             CorruptPackets++;
             CorruptRun++;
-            log.Debug("session", "skipped a corrupt Opus packet", ("client", clientId), ("reason", ex.Message), ("run", CorruptRun));
+            log.Debug("session", "skipped a corrupt Opus packet", ("client", clientId), ("reason", Reasons.Of(ex)), ("run", CorruptRun));
             return [];
         }
     }

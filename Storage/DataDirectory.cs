@@ -34,7 +34,7 @@ internal static class DataDirectory
         catch (Exception ex) when (ex is UnauthorizedAccessException or IOException)
         {
             throw new StartupException(
-                $"The data directory {full} is not writable ({ex.Message.TrimEnd('.')}): fix its permissions or choose another with --data-dir or FRIENDLITE_DATA_DIR.",
+                $"The data directory {full} is not writable ({Reasons.Of(ex)}): fix its permissions or choose another with --data-dir or FRIENDLITE_DATA_DIR.",
                 ex);
         }
 

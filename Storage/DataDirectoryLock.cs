@@ -50,7 +50,7 @@ internal sealed class DataDirectoryLock : IDisposable
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new StartupException($"Cannot take the lock file {path} ({ex.Message.TrimEnd('.')}): check the data directory's permissions.", ex);
+            throw new StartupException($"Cannot take the lock file {path} ({Reasons.Of(ex)}): check the data directory's permissions.", ex);
         }
 
         WritePidFile(pidFile, $"{Environment.ProcessId}\n");

@@ -65,6 +65,12 @@ internal sealed class Database
             SqliteConnection.ClearAllPools();
             throw Corrupt(path, ex);
         }
+        catch (SqliteException ex)
+        {
+            // A full disk, a read-only file: one sentence instead of an unhandled exception.
+            SqliteConnection.ClearAllPools();
+            throw new StartupException($"The database {path} cannot be opened ({Describe(ex)}): {(ex.SqliteErrorCode == 13 ? "free some space on its disk" : "check the data directory's permissions and disk")}, then start again.", ex);
+        }
 
         return database;
     }
@@ -181,6 +187,18 @@ internal sealed class Database
             throw Corrupt(path, null);
         }
     }
+
+    /// <summary>What SQLite said, in our words (for sentences, logs and <c>/health</c>).</summary>
+    public static string Describe(SqliteException ex) => ex.SqliteErrorCode switch
+    {
+        5 or 6 => "it is locked by another process", // SQLITE_BUSY, SQLITE_LOCKED
+        8 => "it is read-only", // SQLITE_READONLY
+        10 => "an input/output error from the disk", // SQLITE_IOERR
+        11 or 26 => "it is damaged or is not a database", // SQLITE_CORRUPT, SQLITE_NOTADB
+        13 => "the disk is full", // SQLITE_FULL
+        14 => "the file cannot be opened", // SQLITE_CANTOPEN
+        _ => $"SQLite error {ex.SqliteErrorCode}",
+    };
 
     private static bool IsCorruption(SqliteException ex) =>
         ex.SqliteErrorCode is 11 /* SQLITE_CORRUPT */ or 26 /* SQLITE_NOTADB */;

@@ -86,12 +86,13 @@ internal sealed class FreeSpaceWatcher(string directory, MinFreeDisk floor, Time
         catch (Exception ex)
         {
             // Whatever the probe throws, the watcher goes on: a disk it cannot read is not a reason to stop recording.
-            if (last.Error != ex.Message)
+            var reason = Reasons.Of(ex);
+            if (last.Error != reason)
             {
-                log.Warn("disk", "could not read the free space of the data directory; keeping the last reading", ("dir", directory), ("reason", ex.Message));
+                log.Warn("disk", "could not read the free space of the data directory; keeping the last reading", ("dir", directory), ("reason", reason));
             }
 
-            Volatile.Write(ref _reading, last with { Error = ex.Message });
+            Volatile.Write(ref _reading, last with { Error = reason });
             return;
         }
 

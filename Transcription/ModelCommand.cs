@@ -75,7 +75,7 @@ internal static class ModelCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                await error.WriteLineAsync($"error: cannot write {target} ({ex.Message.TrimEnd('.')}).");
+                await error.WriteLineAsync($"error: cannot write {target} ({Reasons.Of(ex)}).");
                 return 1;
             }
 
@@ -127,7 +127,7 @@ internal static class ModelCommand
             }
             catch (Exception ex) when (ex is HttpRequestException or IOException or InvalidDataException or TaskCanceledException)
             {
-                await error.WriteLineAsync($"error: could not download {known.Name} ({ex.Message.TrimEnd('.')}); run the command again to resume, or copy {known.File} into {Path.GetDirectoryName(target)} by hand.");
+                await error.WriteLineAsync($"error: could not download {known.Name} ({Reasons.Of(ex)}); run the command again to resume, or copy {known.File} into {Path.GetDirectoryName(target)} by hand.");
                 return 1;
             }
 

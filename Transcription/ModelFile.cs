@@ -1,3 +1,5 @@
+using FriendLite.Edge.Diagnostics;
+
 namespace FriendLite.Edge.Transcription;
 
 /// <summary>What a ggml Whisper model file says about itself.</summary>
@@ -45,12 +47,27 @@ internal static class ModelFile
     /// <summary>Inspects <paramref name="path"/>, or throws <see cref="InvalidDataException"/> with one sentence.</summary>
     public static ModelInfo Inspect(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"The model file {path} is a directory, not a model file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"The model file {path} does not exist.");
         }
 
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        FileStream opened;
+        try
+        {
+            opened = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"The model file {path} cannot be read ({Reasons.Of(ex)}).", ex);
+        }
+
+        using var file = opened;
         using var reader = new BinaryReader(file);
         var length = file.Length; // once: FileStream.Length is an fstat, and there are 50,000 tokens to skip
         try

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Whisper.net;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -29,13 +30,28 @@ internal sealed class SileroVadModel : IDisposable
     /// <summary>Loads and tries the model, or throws <see cref="InvalidDataException"/> with one sentence.</summary>
     public static SileroVadModel Load(string path, VadSettings settings)
     {
+        if (Directory.Exists(path))
+        {
+            throw new InvalidDataException($"The VAD model {path} is a directory, not a model file.");
+        }
+
         if (!File.Exists(path))
         {
             throw new InvalidDataException($"The VAD model {path} does not exist (a Silero ggml model such as ggml-silero-v6.2.0.bin).");
         }
 
         Span<byte> magic = stackalloc byte[4];
-        using (var file = File.OpenRead(path))
+        FileStream opened;
+        try
+        {
+            opened = File.OpenRead(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"The VAD model {path} cannot be read ({Reasons.Of(ex)}).", ex);
+        }
+
+        using (var file = opened)
         {
             if (file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) < 4 || BitConverter.ToUInt32(magic) != 0x67676d6c)
             {
@@ -51,7 +67,7 @@ internal sealed class SileroVadModel : IDisposable
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Whisper could not load the VAD model {path} ({ex.Message.TrimEnd('.')}).", ex);
+            throw new InvalidDataException($"Whisper could not load the VAD model {path} ({Reasons.Of(ex)}).", ex);
         }
 
         var model = new SileroVadModel(factory, path, settings);
@@ -62,7 +78,7 @@ internal sealed class SileroVadModel : IDisposable
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             model.Dispose();
-            throw new InvalidDataException($"The VAD model {path} does not run ({ex.Message.TrimEnd('.')}).", ex);
+            throw new InvalidDataException($"The VAD model {path} does not run ({Reasons.Of(ex)}).", ex);
         }
 
         return model;

@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Cli;
@@ -98,7 +101,14 @@ internal static class TranscribeCommand
 
         if (format == "json")
         {
-            await output.WriteLineAsync(JsonSerializer.Serialize<IReadOnlyList<TranscriptFile>>(results, TranscriptJsonContext.Default.IReadOnlyListTranscriptFile));
+            // A transcript is read by people: "don't" and "café" as they are, not \u0027 and \u00E9.
+            var json = new ArrayBufferWriter<byte>();
+            using (var writer = new Utf8JsonWriter(json, new JsonWriterOptions { Indented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+            {
+                JsonSerializer.Serialize(writer, results, TranscriptJsonContext.Default.IReadOnlyListTranscriptFile);
+            }
+
+            await output.WriteLineAsync(Encoding.UTF8.GetString(json.WrittenSpan));
         }
 
         return failed == 0 ? 0 : 1;

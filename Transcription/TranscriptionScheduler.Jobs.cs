@@ -84,7 +84,7 @@ internal sealed partial class TranscriptionScheduler
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
-            await SettleAsync(() => jobs.FailAsync(job, ex.Message, CancellationToken.None), job.Id);
+            await SettleAsync(() => jobs.FailAsync(job, Reasons.Of(ex), CancellationToken.None), job.Id);
             return null;
         }
 

@@ -205,14 +205,14 @@ internal sealed partial class TranscriptionScheduler(
         catch (EngineUnavailableException ex)
         {
             // Not this segment's fault: it waits as a job with all its attempts.
-            log.Debug("transcription", "the engine is unavailable; the segment waits as a job", ("reason", ex.Message));
+            log.Debug("transcription", "the engine is unavailable; the segment waits as a job", ("reason", Reasons.Of(ex)));
             await KeepAsJobAsync(request);
             return ex.RetryAfter;
         }
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job and retried", ex);
-            await KeepAsJobAsync(request, ex.Message);
+            await KeepAsJobAsync(request, Reasons.Of(ex));
         }
         finally
         {

@@ -56,7 +56,7 @@ internal sealed class WhisperEngine : ITranscriptionEngine
         }
         catch (InvalidDataException ex)
         {
-            throw new InvalidDataException($"{ex.Message.TrimEnd('.')}: get one with 'friendlite-edge model download base.en' (on a machine with a network) and pass it with --model.", ex);
+            throw new InvalidDataException($"{Reasons.Of(ex)}: get one with 'friendlite-edge model download base.en' (on a machine with a network) and pass it with --model.", ex);
         }
 
         NativeEnvironment.PreferPassiveOpenMpWaits();
@@ -69,7 +69,7 @@ internal sealed class WhisperEngine : ITranscriptionEngine
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            throw new InvalidDataException($"Whisper could not load {modelPath} ({ex.Message.TrimEnd('.')}).", ex);
+            throw new InvalidDataException($"Whisper could not load {modelPath} ({Reasons.Of(ex)}).", ex);
         }
 
         return new WhisperEngine(factory, model, settings, log ?? Log.Null);

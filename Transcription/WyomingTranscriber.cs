@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Wyoming;
 
 namespace FriendLite.Edge.Transcription;
@@ -63,7 +64,10 @@ internal sealed class WyomingTranscriber : ITranscriber
         catch (Exception ex) when (ex is IOException or SocketException or TimeoutException or InvalidDataException)
         {
             _breaker.Failed();
-            throw ex as IOException ?? new IOException($"the Wyoming server {Model} failed: {ex.Message}", ex);
+            // Our own IOException (no cause) already names the server; a framework one is put in our words.
+            throw ex is IOException { InnerException: null } own && !Reasons.LooksLikeResourceKey(own.Message)
+                ? own
+                : new IOException($"the Wyoming server {Model} failed: {Reasons.Of(ex)}", ex);
         }
     }
 
@@ -133,7 +137,7 @@ internal sealed class WyomingTranscriber : ITranscriber
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            throw new InvalidDataException($"the Wyoming server {Model} sent a reply that is not a Wyoming event ({ex.Message.Split('.')[0]})", ex);
+            throw new InvalidDataException($"the Wyoming server {Model} sent a reply that is not a Wyoming event ({(ex is JsonException json ? Reasons.Json(json) : "a field has the wrong type")})", ex);
         }
     }
 

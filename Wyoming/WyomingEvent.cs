@@ -81,7 +81,7 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"invalid JSON ({ex.Message.Split('.')[0]})", ex);
+            throw new FormatException(InvalidJson.Describe(ex, json), ex);
         }
 
         return string.IsNullOrEmpty(type) ? throw new FormatException("the event has no 'type'") : new WyomingEvent(type, data, dataLength, payloadLength);
@@ -98,7 +98,7 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
         }
         catch (JsonException ex)
         {
-            throw new FormatException($"invalid JSON in the event data ({ex.Message.Split('.')[0]})", ex);
+            throw new FormatException($"the extra data: {InvalidJson.Describe(ex, json)}", ex);
         }
     }
 

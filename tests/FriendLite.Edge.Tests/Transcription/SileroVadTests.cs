@@ -65,9 +65,11 @@ public sealed class SileroVadTests : IDisposable
 
         var missing = Assert.Throws<InvalidDataException>(() => SileroVadModel.Load("/nonexistent/silero.bin", new VadSettings()));
         var wrong = Assert.Throws<InvalidDataException>(() => SileroVadModel.Load(text, new VadSettings()));
+        var directory = Assert.Throws<InvalidDataException>(() => SileroVadModel.Load(dir.Path, new VadSettings()));
 
         Assert.Equal("The VAD model /nonexistent/silero.bin does not exist (a Silero ggml model such as ggml-silero-v6.2.0.bin).", missing.Message);
         Assert.Equal($"The VAD model {text} is not a ggml file (wrong magic number).", wrong.Message);
+        Assert.Equal($"The VAD model {dir.Path} is a directory, not a model file.", directory.Message);
     }
 
     /// <summary>The file fed in 20 ms frames, as a device's audio arrives.</summary>

@@ -28,6 +28,7 @@ public sealed class TranscriptionTests
     [InlineData("magic", "is not a ggml Whisper model (wrong magic number)")]
     [InlineData("dims", "has impossible hyper-parameters")]
     [InlineData("missing", "does not exist")]
+    [InlineData("directory", "is a directory, not a model file")]
     public void ModelFile_BrokenFiles_AreNamedWithTheirProblem(string damage, string problem)
     {
         using var dir = new TempDirectory();
@@ -46,7 +47,11 @@ public sealed class TranscriptionTests
                 break;
         }
 
-        if (damage != "missing")
+        if (damage == "directory")
+        {
+            Directory.CreateDirectory(path);
+        }
+        else if (damage != "missing")
         {
             File.WriteAllBytes(path, bytes);
         }

@@ -60,6 +60,27 @@ public sealed class WyomingEventTests
         Assert.Contains(reason, thrown.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>The reader's message is the framework's (a resource key in the AOT build); the position is ours to say.</summary>
+    [Theory]
+    [InlineData("{not json}", "invalid JSON at line 1, byte 2 ('n')")]
+    [InlineData("{\"type\":\"audio-chunk\",", "invalid JSON: it ends after 22 bytes, before the event is complete")]
+    [InlineData("{\"type\":\"audio-chunk\"} {}", "invalid JSON at line 1, byte 24 ('{')")]
+    [InlineData("{\n  \"type\": \"audio-chunk\",\n  \"data\": tru\n}", "invalid JSON at line 3, byte 14")]
+    public void Wyoming_InvalidJson_SaysWhereInOurWords(string json, string reason)
+    {
+        var thrown = Assert.Throws<FormatException>(() => WyomingEvent.Parse(Encoding.UTF8.GetBytes(json)));
+
+        Assert.Equal(reason, thrown.Message);
+    }
+
+    [Fact]
+    public void Wyoming_InvalidExtraData_SaysWhereInOurWords()
+    {
+        var thrown = Assert.Throws<FormatException>(() => WyomingEvent.ParseData("{\"rate\":}"u8));
+
+        Assert.Equal("the extra data: invalid JSON at line 1, byte 9 ('}')", thrown.Message);
+    }
+
     [Fact]
     public void Wyoming_TypeThatIsNotUtf8_IsAFormatErrorSayingSo()
     {
