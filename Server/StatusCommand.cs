@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 
@@ -78,7 +79,7 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
             var why = ex switch
             {
                 TaskCanceledException => $"no answer within {s_healthTimeout.TotalSeconds:0} s",
-                HttpRequestException { InnerException: SocketException socket } => socket.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused" : $"network error {socket.SocketErrorCode}",
+                HttpRequestException { InnerException: SocketException socket } => socket.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused" : Reasons.Of(socket.SocketErrorCode),
                 HttpRequestException => "the connection failed",
                 _ => "its answer is not JSON",
             };
