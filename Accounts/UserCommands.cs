@@ -53,7 +53,7 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
 
             await output.WriteLineAsync($"Created {(created.IsAdmin ? "administrator" : "user")} {created.Email} (id {created.Id}).");
             return 0;
-        }));
+        }, creates: true));
         return command;
     }
 
@@ -211,14 +211,15 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         return first;
     }
 
-    private Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action) =>
-        RunAsync(dataDirectory, secretFile, (accounts, _) => action(accounts));
+    private Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action, bool creates = false) =>
+        RunAsync(dataDirectory, secretFile, (accounts, _) => action(accounts), creates);
 
-    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, JobStore, Task<int>> action)
+    /// <summary>Only <c>user add</c> <paramref name="creates"/> a data directory; the others need its database (<see cref="ExistingData"/>).</summary>
+    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, JobStore, Task<int>> action, bool creates = false)
     {
         try
         {
-            var directory = DataDirectory.Prepare(dataDirectory);
+            var directory = DataDirectory.Prepare(creates ? dataDirectory : ExistingData.Require(dataDirectory));
             var database = Database.Open(directory);
             var tokens = new JwtTokens(AuthSecret.Load(secretFile, directory), TimeProvider.System);
             var accounts = new AccountService(new UserStore(database), new PasswordHasher(), tokens, TimeSpan.FromHours(24));

@@ -71,7 +71,7 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
     {
         try
         {
-            var database = Database.Open(DataDirectory.Prepare(dataDirectory));
+            var database = Database.Open(DataDirectory.Prepare(ExistingData.Require(dataDirectory)));
             return await action(new JobStore(database, TimeProvider.System));
         }
         catch (StartupException ex)
