@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.CommandLine.Help;
 using System.CommandLine.Parsing;
 
 namespace FriendLite.Edge.Cli;
@@ -16,6 +15,7 @@ internal static class CommandLine
 
     public static async Task<int> InvokeAsync(RootCommand root, string[] args, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
     {
+        HelpWriter.Install(root);
         var parse = root.Parse(args);
         var problems = Problems(parse);
         if (problems.Count > 0)
@@ -67,7 +67,7 @@ internal static class CommandLine
                 return [$"'{unknown}' is not a {PathOf(command)} command{(elsewhere is null ? "" : $" (did you mean '{elsewhere}'?)")}; the commands are {Join(names, "and")}."];
             }
 
-            if (parse.Errors.Count == 0 || parse.Action is HelpAction)
+            if (parse.Errors.Count == 0 || parse.Action is HelpWriter)
             {
                 return [];
             }
@@ -76,7 +76,7 @@ internal static class CommandLine
                 .. parse.Errors.Where(e => e.SymbolResult is not CommandResult || parse.UnmatchedTokens.Any(t => e.Message.Contains($"'{t}'", StringComparison.Ordinal))).Select(e => e.Message)];
         }
 
-        if (parse.Action is HelpAction)
+        if (parse.Action is HelpWriter)
         {
             return [];
         }

@@ -43,7 +43,8 @@ public sealed class UsageHintTests
     [Theory]
     [InlineData("token create --lifetime 5x", "--lifetime '5x' has an unknown unit 'x'", "token create")]
     [InlineData("user add --email", "Required argument missing for option: '--email'.", "user add")]
-    [InlineData("model synth --size huge", "Argument 'huge' not recognized. Must be one of:", "model synth")]
+    [InlineData("model synth --size huge", "--size 'huge' is not one of tiny, base, small.", "model synth")]
+    [InlineData("jobs retry x", "'x' is not a job id: give the number 'friendlite-edge jobs list' shows.", "jobs retry")]
     [InlineData("user delete", "Option '--email' is required.", "user delete")]
     [InlineData("jobs retry", "Required argument missing for command: 'retry'.", "jobs retry")]
     public async Task BadFlag_HintNamesTheFullCommand(string args, string expected, string command)
