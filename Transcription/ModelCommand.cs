@@ -103,6 +103,13 @@ internal static class ModelCommand
             }
 
             var source = new Uri(new Uri(parse.GetValue(from)!), known.File);
+            if (parse.GetValue(offline))
+            {
+                // Before the data directory is prepared: a refusal creates nothing.
+                await error.WriteLineAsync($"error: --offline forbids downloads: copy {known.File} from {source} into {Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "models")} by hand.");
+                return 1;
+            }
+
             string target;
             try
             {
@@ -111,12 +118,6 @@ internal static class ModelCommand
             catch (StartupException ex)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
-                return 1;
-            }
-
-            if (parse.GetValue(offline))
-            {
-                await error.WriteLineAsync($"error: --offline forbids downloads: copy {known.File} from {source} into {Path.GetDirectoryName(target)} by hand.");
                 return 1;
             }
 
