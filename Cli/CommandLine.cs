@@ -88,9 +88,22 @@ internal static class CommandLine
             : parse.CommandResult.Children.OfType<ArgumentResult>().SelectMany(a => a.Tokens).Select(t => t.Value)
                 .Where(v => v.Length > 1 && v[0] == '-' && !char.IsAsciiDigit(v[1])).ToList();
         return flags.Select(f => $"Unrecognized command or argument '{f}'.")
-            .Concat(parse.Errors.Select(e => e.Message).Where(m => !flags.Any(f => m.Contains($"'{f}'", StringComparison.Ordinal))))
+            .Concat(parse.Errors.Select(e => Message(e, command)).Where(m => !flags.Any(f => m.Contains($"'{f}'", StringComparison.Ordinal))))
             .Distinct()
             .ToList();
+    }
+
+    /// <summary>A parse error; a missing argument is named as help shows it, with what it is ("Required argument missing for command" says neither).</summary>
+    private static string Message(ParseError error, Command command) =>
+        error.SymbolResult is ArgumentResult { Tokens.Count: 0 } missing && command.Arguments.Contains(missing.Argument) && missing.Argument.Description is { Length: > 0 } what
+            ? $"{PathOf(command)} needs {HelpWriter.ArgumentLabel(missing.Argument)}: {InSentence(what)}"
+            : error.Message;
+
+    /// <summary>A description continuing a sentence: "The job's id" is "the job's id", "WAV files" stays.</summary>
+    private static string InSentence(string text)
+    {
+        var first = text.Split(' ')[0];
+        return first.Length > 1 && first.All(char.IsUpper) ? text : char.ToLowerInvariant(text[0]) + text[1..];
     }
 
     /// <summary>A command of that name further down the tree, by its full path: 'create' is 'friendlite-edge token create'.</summary>

@@ -80,7 +80,7 @@ internal sealed class HelpWriter : SynchronousCommandLineAction
         }
     }
 
-    private static string ArgumentLabel(Argument argument) =>
+    public static string ArgumentLabel(Argument argument) =>
         $"<{argument.HelpName ?? argument.Name}>{(argument.Arity.MaximumNumberOfValues > 1 ? "..." : "")}";
 
     private static string ValueName(Option option) => option.HelpName ?? option.Name.TrimStart('-').ToUpperInvariant();

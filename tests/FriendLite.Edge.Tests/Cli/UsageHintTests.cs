@@ -46,7 +46,9 @@ public sealed class UsageHintTests
     [InlineData("model synth --size huge", "--size 'huge' is not one of tiny, base, small.", "model synth")]
     [InlineData("jobs retry x", "'x' is not a job id: give the number 'friendlite-edge jobs list' shows.", "jobs retry")]
     [InlineData("user delete", "Option '--email' is required.", "user delete")]
-    [InlineData("jobs retry", "Required argument missing for command: 'retry'.", "jobs retry")]
+    [InlineData("jobs retry", "friendlite-edge jobs retry needs <ID>: the job's id, as 'jobs list' shows it.", "jobs retry")]
+    [InlineData("transcribe --model m.bin", "friendlite-edge transcribe needs <FILE>...: WAV files: PCM 8/16/24/32-bit or 32-bit float, any rate and channels.", "transcribe")]
+    [InlineData("model download", "friendlite-edge model download needs <NAME>: a model from 'model list', e.g. base.en.", "model download")]
     public async Task BadFlag_HintNamesTheFullCommand(string args, string expected, string command)
     {
         var (code, _, error) = await CliRunner.RunRootAsync(args.Split(' '));
