@@ -15,7 +15,8 @@ namespace FriendLite.Edge
     {
         public static RootCommand Root(TextWriter output, TextWriter error, Func<string, string?>? prompt = null)
         {
-            var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
+            var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders. "
+                + "Start it with 'friendlite-edge serve --data-dir DIR', then create an administrator with 'friendlite-edge user add --email EMAIL --admin --data-dir DIR'.")
             {
                 ServeCommand.Create(),
                 StatusCommand.Create(output, error),

@@ -104,6 +104,16 @@ public sealed partial class HelpTests
         Assert.Contains("device WebSockets and the REST API", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RootHelp_SaysHowToStart()
+    {
+        var (_, output, _) = await HelpAsync("");
+
+        Assert.Contains("Start it with 'friendlite-edge serve --data-dir DIR', then create an administrator with 'friendlite-edge user add --email EMAIL --admin --data-dir DIR'.",
+            output, StringComparison.Ordinal);
+        Assert.Contains("Run 'friendlite-edge <COMMAND> --help' for a command's options.", output, StringComparison.Ordinal);
+    }
+
     private static async Task<string> OptionLineAsync(string command, string option)
     {
         var (code, output, _) = await HelpAsync(command);
