@@ -17,9 +17,10 @@ internal static class ExistingData
         var full = Path.GetFullPath(dataDirectory);
         if (HasNoDatabase(full))
         {
+            var word = Shell.Word(full);
             throw new StartupException(
-                $"No FriendLite data in {full}: start the server with '{CommandLine.ProgramName} serve --data-dir {full}' "
-                + $"or add a user with '{CommandLine.ProgramName} user add --email EMAIL --data-dir {full}'.");
+                $"No FriendLite data in {full}: start the server with '{CommandLine.ProgramName} serve --data-dir {word}' "
+                + $"or add a user with '{CommandLine.ProgramName} user add --email EMAIL --data-dir {word}'.");
         }
 
         return full;

@@ -31,7 +31,7 @@ public sealed class MissingDataTests
     public async Task ReadingCommand_WithoutADatabase_ExitsOneNamingTheDirectoryAndCreatesNothing(string command, bool directoryExists)
     {
         using var parent = new TempDirectory();
-        var dir = Path.Combine(parent.Path, "empty");
+        var dir = Path.Combine(parent.Path, "my data");
         if (directoryExists)
         {
             Directory.CreateDirectory(dir);
@@ -41,8 +41,8 @@ public sealed class MissingDataTests
 
         Assert.Equal(1, code);
         Assert.Equal("", output);
-        Assert.Equal($"error: No FriendLite data in {dir}: start the server with 'friendlite-edge serve --data-dir {dir}' "
-            + $"or add a user with 'friendlite-edge user add --email EMAIL --data-dir {dir}'.\n", error);
+        Assert.Equal($"error: No FriendLite data in {dir}: start the server with 'friendlite-edge serve --data-dir \"{dir}\"' "
+            + $"or add a user with 'friendlite-edge user add --email EMAIL --data-dir \"{dir}\"'.\n", error);
         Assert.Equal(directoryExists ? [dir] : [], Directory.GetFileSystemEntries(parent.Path));
         Assert.True(!directoryExists || Directory.GetFileSystemEntries(dir).Length == 0, "the empty data directory stays empty");
     }
