@@ -6,19 +6,31 @@ using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Transcription;
 
-// Composition only: the command tree. Each command lives with its feature.
-var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders.")
-{
-    ServeCommand.Create(),
-    StatusCommand.Create(Console.Out, Console.Error),
-    LoadgenCommand.Create(Console.Out, Console.Error),
-    TranscribeCommand.Create(Console.Out, Console.Error),
-    ModelCommand.Create(Console.Out, Console.Error),
-    JobsCommand.Create(Console.Out, Console.Error),
-};
-foreach (var command in UserCommands.Create(Console.Out, Console.Error))
-{
-    root.Subcommands.Add(command);
-}
+return await CommandLine.InvokeAsync(FriendLite.Edge.Commands.Root(Console.Out, Console.Error), args, Console.Out, Console.Error);
 
-return await CommandLine.InvokeAsync(root, args, Console.Out, Console.Error);
+namespace FriendLite.Edge
+{
+    /// <summary>Composition only: the command tree. Each command lives with its feature.</summary>
+    internal static class Commands
+    {
+        public static RootCommand Root(TextWriter output, TextWriter error, Func<string, string?>? prompt = null)
+        {
+            var root = new RootCommand("FriendLite.Edge: a self-hosted, offline-capable server for always-on wearable voice recorders. "
+                + "Start it with 'friendlite-edge serve --data-dir DIR', then create an administrator with 'friendlite-edge user add --email EMAIL --admin --data-dir DIR'.")
+            {
+                ServeCommand.Create(),
+                StatusCommand.Create(output, error),
+                LoadgenCommand.Create(output, error),
+                TranscribeCommand.Create(output, error),
+                ModelCommand.Create(output, error),
+                JobsCommand.Create(output, error),
+            };
+            foreach (var command in UserCommands.Create(output, error, prompt))
+            {
+                root.Subcommands.Add(command);
+            }
+
+            return root;
+        }
+    }
+}

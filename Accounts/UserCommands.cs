@@ -38,10 +38,10 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
     {
         var email = Email();
         var admin = new Option<bool>("--admin") { Description = "Make the user an administrator." };
-        var displayName = new Option<string?>("--display-name") { Description = "The name shown for the user." };
+        var displayName = new Option<string?>("--display-name") { Description = "The name shown for the user.", HelpName = "NAME" };
         var passwordFile = PasswordFile();
         var dataDir = CliOptions.DataDirectory();
-        var command = new Command("add", "Create a user.") { email, admin, displayName, passwordFile, dataDir };
+        var command = new Command("add", "Create a user (and the data directory, if it is new).") { email, admin, displayName, passwordFile, dataDir };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, null, async accounts =>
         {
             var password = ReadNewPassword(parse.GetValue(passwordFile));
@@ -53,7 +53,7 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
 
             await output.WriteLineAsync($"Created {(created.IsAdmin ? "administrator" : "user")} {created.Email} (id {created.Id}).");
             return 0;
-        }));
+        }, creates: true));
         return command;
     }
 
@@ -163,7 +163,7 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
     private Command Token()
     {
         var email = Email();
-        var lifetime = AuthOptions.TokenLifetime("--lifetime", "How long the token stays valid", TimeSpan.FromDays(365));
+        var lifetime = AuthOptions.TokenLifetime("--lifetime", "How long the token stays valid", TimeSpan.FromDays(365), "30d, 365d", environment: "");
         var secretFile = AuthOptions.SecretFile();
         var dataDir = CliOptions.DataDirectory();
         var create = new Command("create", "Print a long-lived token for a device or its phone (give it the server's --auth-secret-file, if the server has one).")
@@ -181,15 +181,19 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
             await output.WriteLineAsync(accounts.IssueToken(user, parse.GetValue(lifetime)));
             return 0;
         }));
-        var token = new Command("token", "Create access tokens.");
+        var token = new Command("token", "Create long-lived access tokens for devices.");
         token.Subcommands.Add(create);
         return token;
     }
 
-    private static Option<string> Email() => new("--email") { Description = "The user's email.", Required = true };
+    private static Option<string> Email() => new("--email") { Description = "The user's email.", HelpName = "EMAIL", Required = true };
 
     private static Option<string?> PasswordFile() =>
-        new("--password-file") { Description = "Read the password from this file's first line (default: standard input, or a prompt)." };
+        new("--password-file")
+        {
+            Description = CliOptions.Describe("Read the password from this file's first line.", null, "standard input when it is not a terminal, else a prompt"),
+            HelpName = "FILE",
+        };
 
     private string ReadNewPassword(string? passwordFile)
     {
@@ -211,14 +215,15 @@ internal sealed class UserCommands(TextWriter output, TextWriter error, Func<str
         return first;
     }
 
-    private Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action) =>
-        RunAsync(dataDirectory, secretFile, (accounts, _) => action(accounts));
+    private Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, Task<int>> action, bool creates = false) =>
+        RunAsync(dataDirectory, secretFile, (accounts, _) => action(accounts), creates);
 
-    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, JobStore, Task<int>> action)
+    /// <summary>Only <c>user add</c> <paramref name="creates"/> a data directory; the others need its database (<see cref="ExistingData"/>).</summary>
+    private async Task<int> RunAsync(string dataDirectory, string? secretFile, Func<AccountService, JobStore, Task<int>> action, bool creates = false)
     {
         try
         {
-            var directory = DataDirectory.Prepare(dataDirectory);
+            var directory = DataDirectory.Prepare(creates ? dataDirectory : ExistingData.Require(dataDirectory));
             var database = Database.Open(directory);
             var tokens = new JwtTokens(AuthSecret.Load(secretFile, directory), TimeProvider.System);
             var accounts = new AccountService(new UserStore(database), new PasswordHasher(), tokens, TimeSpan.FromHours(24));

@@ -6,21 +6,28 @@ using FriendLite.Edge.Diagnostics;
 namespace FriendLite.Edge.Cli;
 
 /// <summary>
-/// Option factories shared by every command. Each option also reads <c>FRIENDLITE_&lt;OPTION&gt;</c>
-/// (a flag on the command line wins); a bad value from either source is a parse error naming its
-/// source, so the command exits 2 with one sentence.
+/// Option factories shared by every command. An option may also read an environment variable,
+/// <c>FRIENDLITE_&lt;OPTION&gt;</c> unless named otherwise (a flag on the command line wins); a bad
+/// value from either source is a parse error naming its source, so the command exits 2 with one
+/// sentence. Help shows the variable and the default as they are typed (<c>10s</c>, <c>info</c>), once.
 /// </summary>
 internal static class CliOptions
 {
     public static string EnvironmentName(string option) =>
         "FRIENDLITE_" + option.TrimStart('-').Replace('-', '_').ToUpperInvariant();
 
-    public static Option<T> Create<T>(string name, string description, string valueName, Func<T> fallback, Func<string, T> parse)
+    /// <summary>
+    /// An option with a value. <paramref name="shown"/> is the default as help shows it (default: the
+    /// fallback as it is typed; "" shows none); <paramref name="environment"/> names its variable
+    /// (default: <see cref="EnvironmentName"/>; "" reads none, for what only makes sense per run).
+    /// </summary>
+    public static Option<T> Create<T>(string name, string description, string valueName, Func<T> fallback, Func<string, T> parse,
+        string? shown = null, string? environment = null)
     {
-        var variable = EnvironmentName(name);
-        var option = new Option<T>(name)
+        var variable = environment ?? EnvironmentName(name);
+        return new Option<T>(name)
         {
-            Description = $"{description} [env: {variable}]",
+            Description = Describe(description, variable, shown ?? Show(fallback())),
             HelpName = valueName,
             CustomParser = result =>
             {
@@ -29,12 +36,27 @@ internal static class CliOptions
             },
             DefaultValueFactory = result =>
             {
-                var text = Environment.GetEnvironmentVariable(variable);
+                var text = variable.Length > 0 ? Environment.GetEnvironmentVariable(variable) : null;
                 return string.IsNullOrEmpty(text) ? fallback() : TryParse(result, parse, text, $"{variable}='{text}'", fallback);
             },
         };
-        return option;
     }
+
+    /// <summary>A description followed by where else the value may come from and what it is without one.</summary>
+    public static string Describe(string description, string? variable, string? shown) =>
+        description
+        + (string.IsNullOrEmpty(variable) ? "" : $" [env: {variable}]")
+        + (string.IsNullOrEmpty(shown) ? "" : $" [default: {shown}]");
+
+    /// <summary>A value as a person types it: durations in Duration's syntax, levels in lower case.</summary>
+    private static string? Show(object? value) => value switch
+    {
+        null or bool => null,
+        TimeSpan duration => Cli.Duration.Format(duration),
+        Enum level => level.ToString().ToLowerInvariant(),
+        IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString(),
+    };
 
     /// <summary>A switch: present means true; the environment accepts 1/0, true/false, yes/no, on/off.</summary>
     public static Option<bool> Flag(string name, string description)
@@ -42,7 +64,7 @@ internal static class CliOptions
         var variable = EnvironmentName(name);
         return new Option<bool>(name)
         {
-            Description = $"{description} [env: {variable}]",
+            Description = Describe(description, variable, null),
             DefaultValueFactory = result =>
             {
                 var text = Environment.GetEnvironmentVariable(variable);
@@ -52,8 +74,8 @@ internal static class CliOptions
     }
 
     /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>
-    public static Option<int> WholeNumber(string name, string description, int fallback, int minimum, int maximum) =>
-        Create(name, description, "N", () => fallback, text => ParseWholeNumber(text, minimum, maximum));
+    public static Option<int> WholeNumber(string name, string description, int fallback, int minimum, int maximum, string? shown = null, string? environment = null) =>
+        Create(name, description, "N", () => fallback, text => ParseWholeNumber(text, minimum, maximum), shown, environment);
 
     public static int ParseWholeNumber(string text, int minimum, int maximum) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= minimum && value <= maximum
@@ -72,9 +94,14 @@ internal static class CliOptions
                 ? text
                 : throw new FormatException("is not a host name or IP address"));
 
-    public static Option<string> DataDirectory() =>
-        Create("--data-dir", "Where the database, audio and secrets are kept (default: /var/lib/friendlite as root, else ~/.local/share/friendlite).", "DIR",
-            Storage.DataDirectory.Default, text => text.Length > 0 ? text : throw new FormatException("is empty"));
+    /// <summary>The data directory; help names the service's too when the default is another (not run as root).</summary>
+    public static Option<string> DataDirectory()
+    {
+        var shown = Storage.DataDirectory.Default();
+        return Create("--data-dir",
+            shown == Storage.DataDirectory.System ? "Where the database, audio and secrets are kept." : $"Where the database, audio and secrets are kept (a service run as root: {Storage.DataDirectory.System}).",
+            "DIR", Storage.DataDirectory.Default, text => text.Length > 0 ? text : throw new FormatException("is empty"), shown);
+    }
 
     public static Option<LogLevel> LogLevel() =>
         Create("--log-level", "Least severe log lines to write: debug, info, warn or error.", "LEVEL", () => Diagnostics.LogLevel.Info, text =>
@@ -87,14 +114,15 @@ internal static class CliOptions
                 _ => throw new FormatException("is not one of debug, info, warn, error"),
             });
 
-    public static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback, TimeSpan minimum, TimeSpan maximum) =>
-        Create(name, $"{description} (e.g. 500ms, 10s, 2m).", "DURATION", () => fallback, text =>
+    public static Option<TimeSpan> Duration(string name, string description, TimeSpan fallback, TimeSpan minimum, TimeSpan maximum,
+        string examples = "500ms, 10s, 2m", string? environment = null) =>
+        Create(name, $"{description} (e.g. {examples}).", "DURATION", () => fallback, text =>
         {
             var value = Cli.Duration.Parse(text);
             return value >= minimum && value <= maximum
                 ? value
                 : throw new FormatException($"must be between {Cli.Duration.Format(minimum)} and {Cli.Duration.Format(maximum)}");
-        });
+        }, environment: environment);
 
     private static bool ParseBoolean(string text) => text.ToLowerInvariant() switch
     {

@@ -26,9 +26,9 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
     private Command List()
     {
         var state = CliOptions.Create<string?>("--state", "Only jobs in this state: pending, running, done, failed or cancelled.", "STATE", () => null,
-            text => JobAnswers.States.Contains(text) ? text : throw new FormatException($"is not one of {string.Join(", ", JobAnswers.States)}"));
-        var kind = CliOptions.Create<string?>("--kind", "Only jobs of this kind (transcribe).", "KIND", () => null, text => text);
-        var limit = CliOptions.WholeNumber("--limit", "Show at most this many, newest first.", 50, 1, 100_000);
+            text => JobAnswers.States.Contains(text) ? text : throw new FormatException($"is not one of {string.Join(", ", JobAnswers.States)}"), environment: "");
+        var kind = CliOptions.Create<string?>("--kind", "Only jobs of this kind (transcribe).", "KIND", () => null, text => text, environment: "");
+        var limit = CliOptions.WholeNumber("--limit", "Show at most this many, newest first.", 50, 1, 100_000, environment: "");
         var dataDir = CliOptions.DataDirectory();
         var command = new Command("list", "List jobs, newest first.") { state, kind, limit, dataDir };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, async jobs =>
@@ -48,7 +48,21 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
 
     private Command Change(string name, string description, bool retry)
     {
-        var id = new Argument<long>("ID") { Description = "The job's id (jobs list)." };
+        var id = new Argument<long>("ID")
+        {
+            Description = "The job's id, as 'jobs list' shows it.",
+            CustomParser = result =>
+            {
+                var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+                if (long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+                {
+                    return value;
+                }
+
+                result.AddError($"'{text}' is not a job id: give the number 'friendlite-edge jobs list' shows.");
+                return 0;
+            },
+        };
         var dataDir = CliOptions.DataDirectory();
         var command = new Command(name, description) { id, dataDir };
         command.SetAction((parse, ct) => RunAsync(parse.GetValue(dataDir)!, async jobs =>
@@ -71,7 +85,7 @@ internal sealed class JobsCommand(TextWriter output, TextWriter error)
     {
         try
         {
-            var database = Database.Open(DataDirectory.Prepare(dataDirectory));
+            var database = Database.Open(DataDirectory.Prepare(ExistingData.Require(dataDirectory)));
             return await action(new JobStore(database, TimeProvider.System));
         }
         catch (StartupException ex)

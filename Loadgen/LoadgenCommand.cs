@@ -26,19 +26,19 @@ internal static class LoadgenCommand
         var url = CliOptions.Create<Uri?>("--url",
             "Device endpoint: ws://HOST:PORT/ws_omi (Opus in Wyoming events), /ws_pcm (PCM in Wyoming events) or /ws (bare Opus packets).",
             "URL", () => null, ParseUrl);
-        var token = CliOptions.Create<string?>("--token", "Access token, sent as the token query parameter (see 'token create').", "TOKEN",
+        var token = CliOptions.Create<string?>("--token", "Access token, sent as the token query parameter (from 'friendlite-edge token create').", "TOKEN",
             () => null, text => text);
         var clients = CliOptions.Create("--clients", "How many devices to simulate.", "N", () => 1, text => CliOptions.ParseWholeNumber(text, 1, 100_000));
-        var audio = CliOptions.Create<string?>("--audio", "16-bit PCM WAV file every device streams (converted to 16 kHz mono if needed).", "FILE",
+        var audio = CliOptions.Create<string?>("--audio", "WAV file every device streams: PCM of 8 to 32 bit (integer) or 32-bit float, any rate and channels, converted to 16 kHz mono.", "FILE",
             () => null, text => text.Length > 0 ? text : throw new FormatException("is empty"));
-        var codec = CliOptions.Create<AudioCodec?>("--codec", "opus or pcm (default: opus for /ws_omi and /ws, pcm for /ws_pcm).", "CODEC",
-            () => null, ParseCodec);
+        var codec = CliOptions.Create<AudioCodec?>("--codec", "opus or pcm.", "CODEC",
+            () => null, ParseCodec, shown: "opus for /ws_omi and /ws, pcm for /ws_pcm");
         var frameMs = CliOptions.Create("--frame-ms", "Audio per frame in milliseconds: 10 or 20.", "MS", () => 20,
             text => text.Trim() is "10" or "20" ? int.Parse(text, CultureInfo.InvariantCulture) : throw new FormatException("must be 10 or 20"));
         var speed = CliOptions.Create("--speed", "Pacing: 1 = real time, 2 = twice as fast, 0 = as fast as the server takes it.", "X",
             () => 1.0, ParseSpeed);
-        var duration = CliOptions.Create<TimeSpan?>("--duration", "Run this long, looping the audio (e.g. 30s, 10m; default: play the audio once).",
-            "DURATION", () => null, ParseDuration);
+        var duration = CliOptions.Create<TimeSpan?>("--duration", "Run this long, looping the audio (e.g. 30s, 10m).",
+            "DURATION", () => null, ParseDuration, shown: "play the audio once");
         var churn = CliOptions.Create("--churn", "Random disconnects and reconnects per client per minute (0 = off).", "RATE",
             () => 0.0, ParseChurn);
         var deviceName = CliOptions.Create("--device-name", "Device name prefix: client n sends device_name PREFIX-n.", "PREFIX",
@@ -68,7 +68,7 @@ internal static class LoadgenCommand
             }
             else if (file is null)
             {
-                result.AddError("--audio is required: give a 16-bit PCM WAV file to stream.");
+                result.AddError("--audio is required: give a WAV file to stream.");
             }
         });
         command.SetAction(async (parse, cancellationToken) =>

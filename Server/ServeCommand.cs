@@ -19,7 +19,7 @@ internal static class ServeCommand
         var port = CliOptions.Port(8000);
         var dataDir = CliOptions.DataDirectory();
         var logLevel = CliOptions.LogLevel();
-        var offline = CliOptions.Flag("--offline", "Make no outbound connection at all: local transcription and memory extraction only, no downloads.");
+        var offline = CliOptions.Flag("--offline", "Make no outbound connection at all: transcription with a local --model only (no --asr).");
         var shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "How long a graceful shutdown may take before the process exits anyway",
             TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1));
 
@@ -34,25 +34,25 @@ internal static class ServeCommand
             () => 4.0, RealtimeLimiter.ParseFactor);
         var minFreeDisk = CliOptions.Create("--min-free-disk",
             "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
-            () => MinFreeDisk.Default, MinFreeDisk.Parse);
+            () => MinFreeDisk.Default, MinFreeDisk.Parse, shown: "1G");
         var model = TranscribeCommand.ModelOption();
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
         var transcriptionQueue = CliOptions.WholeNumber("--transcription-queue", "Speech segments waiting in memory for transcription; more wait as durable jobs in the database.", 64, 0, 100_000);
-        var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with; default: the built-in energy VAD.",
-            "PATH", () => null, text => text);
+        var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with.",
+            "PATH", () => null, text => text, shown: "the built-in energy VAD");
         var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
             "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
             TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
-        var tokenLifetime = AuthOptions.TokenLifetime("--token-lifetime", "How long a login token stays valid", TimeSpan.FromHours(24));
-        var adminEmail = CliOptions.Create<string?>("--admin-email", "Create this administrator at start if none exists (also ADMIN_EMAIL).", "EMAIL",
-            () => Environment.GetEnvironmentVariable("ADMIN_EMAIL"), text => text);
-        var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding the first administrator's password (or set ADMIN_PASSWORD).", "FILE",
+        var tokenLifetime = AuthOptions.TokenLifetime("--token-lifetime", "How long a login token stays valid", TimeSpan.FromHours(24), "30m, 24h, 7d");
+        var adminEmail = CliOptions.Create<string?>("--admin-email", "Create this administrator at start if none exists (also read from ADMIN_EMAIL).", "EMAIL",
+            () => Environment.GetEnvironmentVariable("ADMIN_EMAIL"), text => text, shown: "");
+        var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding that administrator's password (or set ADMIN_PASSWORD).", "FILE",
             () => null, text => text);
 
-        var command = new Command("serve", "Run the edge server: device WebSockets, the REST API and the web page.")
+        var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,

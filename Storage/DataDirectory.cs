@@ -5,12 +5,15 @@ namespace FriendLite.Edge.Storage;
 /// <summary>Where the server keeps its database, audio and secrets.</summary>
 internal static class DataDirectory
 {
+    /// <summary>A system service's data directory (the unit file's StateDirectory).</summary>
+    public const string System = "/var/lib/friendlite";
+
     /// <summary><c>/var/lib/friendlite</c> as root (a system service), else the XDG data home.</summary>
     public static string Default()
     {
         if (Environment.UserName == "root" || IsRoot())
         {
-            return "/var/lib/friendlite";
+            return System;
         }
 
         var xdg = Environment.GetEnvironmentVariable("XDG_DATA_HOME");

@@ -62,9 +62,9 @@ internal static class ModelCommand
             return 0;
         });
 
-        var outPath = new Option<string>("--out") { Description = "Where to write the model.", Required = true };
-        var size = new Option<string>("--size") { Description = "tiny, base or small.", DefaultValueFactory = _ => "tiny" };
-        size.AcceptOnlyFromAmong("tiny", "base", "small");
+        var outPath = new Option<string>("--out") { Description = "Where to write the model.", HelpName = "PATH", Required = true };
+        var size = CliOptions.Create("--size", "The dimensions of whisper.cpp's model of that name: tiny, base or small.", "SIZE", () => "tiny",
+            text => text is "tiny" or "base" or "small" ? text : throw new FormatException("is not one of tiny, base, small"), environment: "");
         var synth = new Command("synth", "Write a ggml Whisper model of a real size with random weights, for tests and benchmarks (its text is noise).") { outPath, size };
         synth.SetAction(async parse =>
         {
@@ -86,9 +86,11 @@ internal static class ModelCommand
         var name = new Argument<string>("NAME") { Description = "A model from 'model list', e.g. base.en." };
         var dataDir = CliOptions.DataDirectory();
         var from = CliOptions.Create("--from", "Where the model files are (a mirror of the whisper.cpp model repository).", "URL",
-            () => ModelCatalog.BaseUrl, text => Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u.AbsoluteUri : throw new FormatException("is not an http(s) URL"));
-        var sha256 = new Option<string?>("--sha256") { Description = "Expect this SHA-256 instead of the catalogue's checksum (for a mirror's own files)." };
-        var offline = CliOptions.Flag("--offline", "Refuse: no outbound connection is allowed.");
+            () => ModelCatalog.BaseUrl,
+            text => Uri.TryCreate(text.EndsWith('/') ? text : text + "/", UriKind.Absolute, out var u) && u.Scheme is "http" or "https" ? u.AbsoluteUri : throw new FormatException("is not an http(s) URL"),
+            environment: "FRIENDLITE_MODEL_MIRROR");
+        var sha256 = new Option<string?>("--sha256") { Description = "Expect this SHA-256 instead of the catalogue's checksum (for a mirror's own files).", HelpName = "HEX" };
+        var offline = CliOptions.Flag("--offline", "Download nothing (a machine that must stay offline): say where to copy the file by hand instead.");
         var download = new Command("download", "Download a standard model into <data-dir>/models, resuming a partial download, and check it.") { name, dataDir, from, sha256, offline };
         download.SetAction(async (parse, cancellationToken) =>
         {
@@ -101,6 +103,13 @@ internal static class ModelCommand
             }
 
             var source = new Uri(new Uri(parse.GetValue(from)!), known.File);
+            if (parse.GetValue(offline))
+            {
+                // Before the data directory is prepared: a refusal creates nothing.
+                await error.WriteLineAsync($"error: --offline forbids downloads: copy {known.File} from {source} into {Path.Combine(Path.GetFullPath(parse.GetValue(dataDir)!), "models")} by hand.");
+                return 1;
+            }
+
             string target;
             try
             {
@@ -109,12 +118,6 @@ internal static class ModelCommand
             catch (StartupException ex)
             {
                 await error.WriteLineAsync($"error: {ex.Message}");
-                return 1;
-            }
-
-            if (parse.GetValue(offline))
-            {
-                await error.WriteLineAsync($"error: --offline forbids downloads: copy {known.File} from {source} into {Path.GetDirectoryName(target)} by hand.");
                 return 1;
             }
 
@@ -135,7 +138,7 @@ internal static class ModelCommand
             return 0;
         });
 
-        var model = new Command("model", "Whisper model files.");
+        var model = new Command("model", "Download, check and list ggml Whisper model files.");
         model.Subcommands.Add(download);
         model.Subcommands.Add(synth);
         model.Subcommands.Add(list);

@@ -22,7 +22,8 @@ internal static class TranscribeCommand
         var model = ModelOption();
         var threads = ThreadsOption();
         var format = CliOptions.Create("--format", "Output: text, json, srt or vtt.", "FORMAT", () => "text", text =>
-            text.ToLowerInvariant() is "text" or "json" or "srt" or "vtt" ? text.ToLowerInvariant() : throw new FormatException("is not one of text, json, srt, vtt"));
+            text.ToLowerInvariant() is "text" or "json" or "srt" or "vtt" ? text.ToLowerInvariant() : throw new FormatException("is not one of text, json, srt, vtt"),
+            environment: "");
         var noFallback = NoFallbackOption();
         var command = new Command("transcribe", "Transcribe WAV files with the local Whisper model, without a server.") { files, model, threads, format, noFallback };
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,10 +42,10 @@ internal static class TranscribeCommand
     }
 
     public static Option<string?> ModelOption() =>
-        CliOptions.Create<string?>("--model", "A ggml Whisper model file (e.g. ggml-base.en.bin).", "PATH", () => null, text => text);
+        CliOptions.Create<string?>("--model", "A ggml Whisper model file, e.g. one 'friendlite-edge model download base.en' fetched.", "PATH", () => null, text => text);
 
     public static Option<int> ThreadsOption() =>
-        CliOptions.WholeNumber("--threads", "CPU threads for Whisper (default: all cores).", Environment.ProcessorCount, 1, 256);
+        CliOptions.WholeNumber("--threads", "CPU threads for Whisper.", Environment.ProcessorCount, 1, 256, shown: $"all cores ({Environment.ProcessorCount})");
 
     /// <summary>Greedy decoding only. Random-weight models never pass whisper's confidence checks, so
     /// benchmarks turn the fallback off to measure one decoding pass, as DESIGN.md explains.</summary>

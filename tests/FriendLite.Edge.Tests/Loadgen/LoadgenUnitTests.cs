@@ -31,7 +31,7 @@ public sealed class LoadgenUnitTests
 
     [Theory]
     [InlineData("--audio", "a.wav", "error: --url is required, e.g. --url ws://127.0.0.1:8000/ws_omi.")]
-    [InlineData("--url", "ws://h/ws_omi", "error: --audio is required: give a 16-bit PCM WAV file to stream.")]
+    [InlineData("--url", "ws://h/ws_omi", "error: --audio is required: give a WAV file to stream.")]
     public async Task MissingRequiredOption_ExitsTwoNamingIt(string flag, string value, string expected)
     {
         var run = await RunAsync([flag, value]);

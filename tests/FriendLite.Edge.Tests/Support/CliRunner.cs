@@ -19,4 +19,13 @@ internal static class CliRunner
         var code = await CommandLine.InvokeAsync(root, args, output, error);
         return (code, output.ToString(), error.ToString());
     }
+
+    /// <summary>Runs the binary's whole command tree; <paramref name="password"/> answers any password prompt.</summary>
+    public static async Task<(int Code, string Output, string Error)> RunRootAsync(string[] args, string? password = null)
+    {
+        using var output = new StringWriter { NewLine = "\n" };
+        using var error = new StringWriter { NewLine = "\n" };
+        var code = await CommandLine.InvokeAsync(Commands.Root(output, error, _ => password), args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
 }

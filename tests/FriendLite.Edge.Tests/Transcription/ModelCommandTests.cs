@@ -93,6 +93,20 @@ public sealed class ModelCommandTests
         Assert.StartsWith($"{path}: tiny (4+4 layers", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Download_Offline_CreatesNoDataDirectory()
+    {
+        using var parent = new TempDirectory();
+        var dir = Path.Combine(parent.Path, "data");
+
+        var (code, _, error) = await RunAsync("model", "download", "base.en", "--data-dir", dir, "--offline");
+
+        Assert.Equal(1, code);
+        Assert.Equal($"error: --offline forbids downloads: copy ggml-base.en.bin from https://huggingface.co/ggerganov/whisper.cpp/resolve/main/ggml-base.en.bin "
+            + $"into {Path.Combine(dir, "models")} by hand.\n", error);
+        Assert.False(Directory.Exists(dir));
+    }
+
     private static Task<(int Code, string Output, string Error)> RunAsync(params string[] args) =>
         CliRunner.RunAsync((output, error) => [ModelCommand.Create(output, error)], args);
 
