@@ -32,9 +32,13 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
 
     public async Task<int> RunAsync(string dataDirectory, CancellationToken cancellationToken)
     {
-        if (!File.Exists(Path.Combine(dataDirectory, Database.FileName)))
+        try
         {
-            await error.WriteLineAsync($"error: No FriendLite data in {dataDirectory}: no server has run there. Start one with 'friendlite-edge serve --data-dir {Shell.Word(dataDirectory)}'.");
+            ExistingData.Require(dataDirectory);
+        }
+        catch (StartupException ex)
+        {
+            await error.WriteLineAsync($"error: {ex.Message}");
             return 1;
         }
 
