@@ -32,6 +32,14 @@ internal sealed record ConnectionLimits
     /// <summary>The request line and headers together.</summary>
     public int MaxHeadBytes { get; init; } = 32 * 1024;
 
+    /// <summary>
+    /// A pause tests inject into the relay of the host's answers, before it takes bytes from the
+    /// host (<see cref="RelayStage.Read"/>) or before it writes them to the client
+    /// (<see cref="RelayStage.Write"/>): the scheduling delay of a loaded machine, made certain.
+    /// Null in the shipped server.
+    /// </summary>
+    public Func<RelayStage, Task>? RelayPause { get; init; }
+
     /// <summary>Every descriptor a relayed connection can need: the client's socket, the relay's, and the host's end of it.</summary>
     public const int DescriptorsPerConnection = 3;
 
@@ -41,4 +49,11 @@ internal sealed record ConnectionLimits
         var room = (descriptorLimit - 128) / DescriptorsPerConnection;
         return room >= MaxConnections ? this : this with { MaxConnections = (int)Math.Max(16, room) };
     }
+}
+
+/// <summary>Where in the relay of the host's answers a test's pause (<see cref="ConnectionLimits.RelayPause"/>) applies.</summary>
+internal enum RelayStage
+{
+    Read,
+    Write,
 }

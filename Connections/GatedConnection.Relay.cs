@@ -124,6 +124,11 @@ internal sealed partial class GatedConnection
             var buffer = ArrayPool<byte>.Shared.Rent(PumpBuffer);
             try
             {
+                if (Limits.RelayPause is { } wait)
+                {
+                    await wait(RelayStage.Read);
+                }
+
                 var read = await from.ReceiveAsync(buffer, SocketFlags.None, token);
                 if (read == 0)
                 {
@@ -131,8 +136,15 @@ internal sealed partial class GatedConnection
                 }
 
                 Volatile.Write(ref _lastResponse, _gate.Time.GetTimestamp());
+                if (Limits.RelayPause is { } pause)
+                {
+                    await pause(RelayStage.Write);
+                }
 
-                await SendAllAsync(to, buffer.AsMemory(0, read), token);
+                // Bytes in hand are the host's answer (a close frame, say), read just before the host
+                // reset its side: they are written even when the connection is ending meanwhile
+                // (only a client that does not read them is given up on, WriteGrace after the abort).
+                await SendAllAsync(to, buffer.AsMemory(0, read), _writes.Token);
             }
             finally
             {

@@ -20,7 +20,12 @@ internal sealed partial class GatedConnection : IDisposable
 
     private readonly Socket _client;
     private readonly ConnectionGate _gate;
+    /// <summary>How long what the relay holds may still take to reach the client once the connection is ending.</summary>
+    private static readonly TimeSpan WriteGrace = TimeSpan.FromSeconds(2);
+
     private readonly CancellationTokenSource _abort = new();
+    /// <summary>Cancels writes to the client: <see cref="WriteGrace"/> after the abort, not with it.</summary>
+    private readonly CancellationTokenSource _writes = new();
     private Socket? _upstream;
     private Task _responses = Task.CompletedTask;
     private byte[] _buffer = [];
@@ -77,11 +82,26 @@ internal sealed partial class GatedConnection : IDisposable
         }
         finally
         {
+            await LetResponsesDrainAsync();
             Abort();
             await _responses; // the pump never throws; it is this connection's, so it ends before the connection does
             await LingerAsync();
             Dispose();
             _gate.Release(this);
+        }
+    }
+
+    /// <summary>
+    /// The client's side has ended (or failed, as sending to a host that has just closed does): what
+    /// the host already wrote, such as a session's close frame, is still taken and relayed before
+    /// the abort cancels the pump's read (up to <see cref="WriteGrace"/>).
+    /// </summary>
+    private async Task LetResponsesDrainAsync()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (IsRelaying && !_responses.IsCompleted && clock.Elapsed < WriteGrace)
+        {
+            await Task.WhenAny(_responses, Task.Delay(5));
         }
     }
 
@@ -91,6 +111,7 @@ internal sealed partial class GatedConnection : IDisposable
         _client.Dispose();
         _upstream?.Dispose();
         _abort.Dispose();
+        _writes.Dispose();
         ReturnBuffer();
     }
 
@@ -100,6 +121,7 @@ internal sealed partial class GatedConnection : IDisposable
         try
         {
             _abort.Cancel();
+            _writes.CancelAfter(WriteGrace);
         }
         catch (ObjectDisposedException)
         {

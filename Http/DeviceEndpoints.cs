@@ -131,13 +131,14 @@ internal sealed class DeviceEndpoints(
         }
         finally
         {
-            socket.Dispose();
             if (context.Peer is { } peer)
             {
-                // The abort resets the relay's socket, discarding what it has not read: the close frame first.
+                // Disposing the socket closes the host's side, and with the device's frames still unread
+                // that is a reset, which discards what the relay has not read yet: the close frame first.
                 await deliverWritten(peer);
             }
 
+            socket.Dispose();
             context.ListenerContext.Response.Abort();
         }
     }
