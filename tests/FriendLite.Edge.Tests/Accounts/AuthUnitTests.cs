@@ -122,15 +122,18 @@ public sealed class AuthUnitTests
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, AuthSecret.FileName);
         await File.WriteAllBytesAsync(path, []); // what the creating process's CreateNew leaves until its write
-        var writing = Task.Run(async () =>
+        // The other process, as a thread of its own: a thread-pool writer could wait for a pool
+        // thread longer than the reader's 2 s on a loaded CI machine (it did once).
+        var writer = new Thread(() =>
         {
-            await Task.Delay(200);
-            await File.WriteAllTextAsync(path, "0123456789abcdef0123456789abcdef\n");
+            Thread.Sleep(200);
+            File.WriteAllText(path, "0123456789abcdef0123456789abcdef\n");
         });
+        writer.Start();
 
         var key = await Task.Run(() => AuthSecret.Load(null, dir.Path));
 
-        await writing;
+        writer.Join();
         Assert.Equal("0123456789abcdef0123456789abcdef", Encoding.UTF8.GetString(key));
     }
 }
