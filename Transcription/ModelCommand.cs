@@ -71,6 +71,17 @@ internal static class ModelCommand
             var target = parse.GetValue(outPath)!;
             try
             {
+                if (Path.GetDirectoryName(Path.GetFullPath(target)) is { } folder)
+                {
+                    if (File.Exists(folder))
+                    {
+                        await error.WriteLineAsync($"error: cannot write {target}: {folder} is a file, not a folder.");
+                        return 1;
+                    }
+
+                    Directory.CreateDirectory(folder); // as 'model download' makes <data-dir>/models
+                }
+
                 Synthesize(target, parse.GetValue(size)!, error, progress ?? ProgressMode.For(error));
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -50,15 +50,17 @@ public sealed partial class MessagesInOurWordsTests
     }
 
     [Fact]
-    public async Task ModelSynth_IntoADirectoryThatDoesNotExist_SaysWhyInWords()
+    public async Task ModelSynth_UnderAFileInsteadOfADirectory_SaysWhyInWords()
     {
         using var dir = new TempDirectory();
-        var target = Path.Combine(dir.Path, "missing", "model.bin");
+        var file = Path.Combine(dir.Path, "notes.txt");
+        await File.WriteAllTextAsync(file, "");
+        var target = Path.Combine(file, "model.bin");
 
         var (code, _, error) = await EdgeProcess.RunAsync("model", "synth", "--out", target);
 
         Assert.Equal(1, code);
-        Assert.Equal($"error: cannot write {target} (no such file or directory).", error.Trim());
+        Assert.Equal($"error: cannot write {target}: {file} is a file, not a folder.", error.Trim());
         AssertNoResourceKeys(error);
     }
 

@@ -57,7 +57,7 @@ public sealed class ModelCommandTests
     public async Task Synth_NotATerminal_ShowsPlainProgressLinesAndPrintsOnlyThePathOnStdout()
     {
         using var dir = new TempDirectory();
-        var path = Path.Combine(dir.Path, "synth.bin");
+        var path = Path.Combine(dir.Path, "models", "synth.bin"); // a folder that does not exist yet is made, as 'model download' does
 
         var plain = new ProgressMode(Terminal: false, new SteppingTime(TimeSpan.FromSeconds(10)));
 
