@@ -185,6 +185,17 @@ def descriptors(pid):
     return {"fds_besides_sqlite": len(targets) - len(database), "wav_fds": sum(t.endswith(".wav") for t in targets), "sqlite_fds": len(database)}
 
 
+def open_targets(pid):
+    """What each open descriptor of the server points at, SQLite's files left out."""
+    targets = []
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            targets.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except OSError:
+            pass
+    return sorted(t for t in targets if "friendlite.db" not in t)
+
+
 def db(path):
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
 
@@ -238,6 +249,7 @@ def main():
     wait(lambda: server.get("/api/debug/sessions", token)["transcription"]["jobs_pending"] == 0
          and server.get("/api/debug/sessions", token)["transcription"]["queued"] == 0, 120, "the warm-up's transcription")
     baseline = {**server.get("/api/debug/sessions", token)["counts"], **descriptors(server.proc.pid)}
+    baseline_targets = open_targets(server.proc.pid)
     weights = [w for _, w in KINDS]
     plans = [(rng.choices([k for k, _ in KINDS], weights)[0], i, rng.randint(50, len(samples) // CHUNK)) for i in range(args.sessions)]
     started = time.time()
@@ -297,6 +309,19 @@ def main():
     except TimeoutError:
         pass
     leaks = leaked()
+    if not all(v <= 0 for k, v in leaks.items() if k != "sqlite_pool_fds"):
+        # What is open beyond the baseline, to tell a leak from something the runtime opened late.
+        now = open_targets(server.proc.pid)
+        extra = list(now)
+        for target in baseline_targets:
+            if target in extra:
+                extra.remove(target)
+        print("descriptors opened since the baseline:", extra, flush=True)
+        states = {}
+        for line in open(f"/proc/{server.proc.pid}/net/tcp").read().splitlines()[1:]:
+            fields = line.split()
+            states[fields[3]] = states.get(fields[3], 0) + 1
+        print("tcp states (hex, count):", states, flush=True)
     check(all(v <= 0 for k, v in leaks.items() if k != "sqlite_pool_fds"), f"nothing leaked: {leaks}")
     code, stop_churned = server.finish()
     check(code == 0, f"stop after the churn: exit {code} in {stop_churned:.2f} s")
