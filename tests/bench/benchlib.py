@@ -282,19 +282,26 @@ class WebSocket:
             raise ConnectionError("bad Sec-WebSocket-Accept")
         self.closed_by_server = None
 
+    @staticmethod
+    def frame_header(opcode, n):
+        """A final, masked frame's header for a payload of n bytes (the mask follows it)."""
+        if n < 126:
+            return struct.pack("!BB", 0x80 | opcode, 0x80 | n)
+        if n < 65536:
+            return struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
+        return struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
+
     def send(self, opcode, payload):
         n = len(payload)
-        if n < 126:
-            header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-        elif n < 65536:
-            header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-        else:
-            header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
         mask = os.urandom(4)
         if n:
             key = (mask * (n // 4 + 1))[:n]
             payload = (int.from_bytes(payload, "little") ^ int.from_bytes(key, "little")).to_bytes(n, "little")
-        self.sock.sendall(header + mask + payload)
+        self.sock.sendall(self.frame_header(opcode, n) + mask + payload)
+
+    def send_unmasked_payload(self, opcode, payload):
+        """A frame with a zero mask (valid per RFC 6455): the payload goes as it is, with no XOR, for floods."""
+        self.sock.sendall(self.frame_header(opcode, len(payload)) + b"\0\0\0\0" + payload)
 
     def send_text(self, text):
         self.send(0x1, text.encode())

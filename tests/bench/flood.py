@@ -14,21 +14,10 @@ while, sending only a ping event, so every flooding session joins a connected ac
 audio the server stored (sum of the conversations' samples x 2 bytes, and the bytes of the WAV
 files), scaled to one minute, and the close codes it was given.
 """
-import argparse, collections, os, sqlite3, struct, subprocess, sys, tempfile, threading, time
+import argparse, collections, os, sqlite3, subprocess, sys, tempfile, threading, time
 from benchlib import DEFAULT_BINARY, WebSocket, create_account, free_port, machine, wait_for_port, wyoming_event
 
 CHUNK = 256_000  # bytes: 128,000 samples, 8 s of 16 kHz mono audio
-
-def send_fast(ws, opcode, payload):
-    """A masked frame with a zero mask (valid per RFC 6455; the payload needs no XOR)."""
-    n = len(payload)
-    if n < 126:
-        header = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        header = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        header = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    ws.sock.sendall(header + b"\0\0\0\0" + payload)
 
 def flood(port, token, seconds, rotate):
     fmt = {"rate": 16000, "width": 2, "channels": 1}
@@ -49,10 +38,10 @@ def flood(port, token, seconds, rotate):
             continue
         sessions += 1
         try:
-            send_fast(ws, 0x1, wyoming_event("audio-start", fmt).encode())
+            ws.send_unmasked_payload(0x1, wyoming_event("audio-start", fmt).encode())
             while time.time() < deadline:
-                send_fast(ws, 0x1, chunk_header)
-                send_fast(ws, 0x2, payload)
+                ws.send_unmasked_payload(0x1, chunk_header)
+                ws.send_unmasked_payload(0x2, payload)
                 sent += CHUNK
                 ws.check()
             ws.close()
@@ -66,7 +55,7 @@ def hold(port, token, seconds):
     ws = WebSocket("127.0.0.1", port, f"/ws_pcm?token={token}&device_name=held")
     deadline = time.time() + seconds
     while time.time() < deadline:
-        send_fast(ws, 0x1, wyoming_event("ping").encode())
+        ws.send_unmasked_payload(0x1, wyoming_event("ping").encode())
         time.sleep(min(10, max(0, deadline - time.time())))
     ws.close()
 
