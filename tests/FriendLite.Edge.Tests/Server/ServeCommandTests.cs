@@ -63,13 +63,8 @@ public sealed class ServeCommandTests
     public async Task Serve_WithoutAnAdministrator_TheHintNamesTheDataDirectory_SoRunAsPrintedItCreatesTheAdminThere()
     {
         using var dir = new TempDirectory();
-        using var stop = new CancellationTokenSource();
-        using var lines = new LogLines(LogLevel.Info);
 
-        var serving = ServeAsync(dir.Path, lines, stop.Token);
-        await lines.WaitForAsync("info server: started");
-        await stop.CancelAsync();
-        var (_, log) = await serving;
+        var log = await StartAndStopAsync(dir.Path);
 
         // Without --data-dir, the printed command wrote the admin to the default directory (as root,
         // /var/lib/friendlite), and the login against this server then failed.
@@ -82,13 +77,8 @@ public sealed class ServeCommandTests
     {
         using var parent = new TempDirectory();
         var dir = Path.Combine(parent.Path, "my data $HOME `x` \"q\"");
-        using var stop = new CancellationTokenSource();
-        using var lines = new LogLines(LogLevel.Info);
 
-        var serving = ServeAsync(dir, lines, stop.Token);
-        await lines.WaitForAsync("info server: started");
-        await stop.CancelAsync();
-        var (_, log) = await serving;
+        var log = await StartAndStopAsync(dir);
 
         const string prefix = "create one with 'friendlite-edge user add --email you@example.com --admin --data-dir ";
         var hint = Assert.Single(log, l => l.StartsWith("warn auth: no administrator exists yet", StringComparison.Ordinal));
@@ -98,6 +88,17 @@ public sealed class ServeCommandTests
         await shell.WaitForExitAsync();
 
         Assert.Equal(dir, readBack);
+    }
+
+    /// <summary>Runs <c>serve</c> until it has started, then stops it; returns what it logged.</summary>
+    private static async Task<IReadOnlyList<string>> StartAndStopAsync(string dataDirectory)
+    {
+        using var stop = new CancellationTokenSource();
+        using var lines = new LogLines(LogLevel.Info);
+        var serving = ServeAsync(dataDirectory, lines, stop.Token);
+        await lines.WaitForAsync("info server: started");
+        await stop.CancelAsync();
+        return (await serving).Log;
     }
 
     private static async Task<(int Code, IReadOnlyList<string> Log)> ServeAsync(string dataDirectory, LogLines? into = null, CancellationToken cancellationToken = default)

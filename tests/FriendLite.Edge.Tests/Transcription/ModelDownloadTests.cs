@@ -12,6 +12,14 @@ public sealed class ModelDownloadTests
     private static readonly byte[] Model = File.ReadAllBytes(Fixtures.Path("ggml-tiny.en-for-tests.bin"));
     private static readonly string ModelSha256 = Convert.ToHexStringLower(SHA256.HashData(Model));
 
+    /// <summary>What an interrupted download leaves: the first <paramref name="bytes"/> of the model in models/NAME.part.</summary>
+    private static async Task WritePartAsync(string dataDirectory, int bytes)
+    {
+        var part = Path.Combine(dataDirectory, "models", "ggml-tiny.en.bin.part");
+        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
+        await File.WriteAllBytesAsync(part, Model[..bytes]);
+    }
+
     [Fact]
     public async Task Download_FromAMirror_PutsACheckedModelInTheModelsFolder()
     {
@@ -31,9 +39,7 @@ public sealed class ModelDownloadTests
     public async Task Download_WithAPartialFile_ResumesWithARangeRequest()
     {
         using var dir = new TempDirectory();
-        var part = Path.Combine(dir.Path, "models", "ggml-tiny.en.bin.part");
-        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
-        await File.WriteAllBytesAsync(part, Model[..200_000]);
+        await WritePartAsync(dir.Path, 200_000);
         await using var mirror = await Mirror.StartAsync(Model);
 
         var (code, _, error) = await RunAsync("model", "download", "tiny.en", "--data-dir", dir.Path, "--from", mirror.Url, "--sha256", ModelSha256);
@@ -67,9 +73,7 @@ public sealed class ModelDownloadTests
     public async Task Download_Resuming_SaysWhereItResumedAndCountsOnFromThere()
     {
         using var dir = new TempDirectory();
-        var part = Path.Combine(dir.Path, "models", "ggml-tiny.en.bin.part");
-        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
-        await File.WriteAllBytesAsync(part, Model[..200_000]);
+        await WritePartAsync(dir.Path, 200_000);
         await using var mirror = await Mirror.StartAsync(Model);
 
         var (code, _, error) = await RunAsync("model", "download", "tiny.en", "--data-dir", dir.Path, "--from", mirror.Url, "--sha256", ModelSha256);
@@ -84,9 +88,7 @@ public sealed class ModelDownloadTests
     public async Task Download_OnATerminal_ResumesOnOneLineRewrittenInPlace()
     {
         using var dir = new TempDirectory();
-        var part = Path.Combine(dir.Path, "models", "ggml-tiny.en.bin.part");
-        Directory.CreateDirectory(Path.GetDirectoryName(part)!);
-        await File.WriteAllBytesAsync(part, Model[..200_000]);
+        await WritePartAsync(dir.Path, 200_000);
         await using var mirror = await Mirror.StartAsync(Model);
         var terminal = new ProgressMode(Terminal: true, new SteppingTime(TimeSpan.FromSeconds(1)));
 
