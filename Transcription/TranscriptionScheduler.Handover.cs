@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FriendLite.Edge.Diagnostics;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -27,13 +28,30 @@ internal sealed partial class TranscriptionScheduler
 
         try
         {
-            group.Spawn($"drain {clientId}", token => DrainDepartedAsync(clientId, requests, cancel, drainTimeout, token));
+            group.Spawn($"drain {clientId}", token => DrainDepartedContainedAsync(clientId, requests, cancel, drainTimeout, token));
             return true;
         }
         catch (InvalidOperationException)
         {
             // The server's group is stopping: it takes no more children.
             return false;
+        }
+    }
+
+    /// <summary>
+    /// Failure domain: one departed device's drain. It runs in the server's root group, where a
+    /// failing child cancels the server; a fault nobody named is logged and ends only this drain.
+    /// Its segments are each a job row already, so the next start finds what it left.
+    /// </summary>
+    private async Task DrainDepartedContainedAsync(string clientId, IReadOnlyList<TranscriptionRequest> requests, CancellationTokenSource cancel, TimeSpan drainTimeout, CancellationToken serverToken)
+    {
+        try
+        {
+            await DrainDepartedAsync(clientId, requests, cancel, drainTimeout, serverToken);
+        }
+        catch (Exception ex)
+        {
+            log.Exception(LogLevel.Error, "transcription", $"the drain of departed device {clientId} failed; its segments stay as jobs", ex);
         }
     }
 
