@@ -120,6 +120,12 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
 
     private async Task WriteBacklogAsync(Backlog backlog)
     {
+        if (backlog.Problem is { } problem)
+        {
+            await Line("backlog", $"unreadable: {problem}");
+            return;
+        }
+
         var failed = backlog.Failed > 0 ? $", {backlog.Failed} failed (see 'friendlite-edge jobs list --state failed')" : ", none failed";
         await Line("backlog", $"{backlog.Pending} transcription {(backlog.Pending == 1 ? "job" : "jobs")} waiting, {backlog.Running} running{failed}");
     }
@@ -134,6 +140,14 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
                 await jobs.CountAsync(kind, "pending", cancellationToken),
                 await jobs.CountAsync(kind, "running", cancellationToken),
                 await jobs.CountAsync(kind, "failed", cancellationToken));
+        }
+        catch (StartupException ex)
+        {
+            return new Backlog(0, 0, 0, ex.Message); // a damaged database, said in one sentence: the rest of the status still shows
+        }
+        catch (Exception ex) when (ex is Microsoft.Data.Sqlite.SqliteException or IOException)
+        {
+            return new Backlog(0, 0, 0, Reasons.Of(ex));
         }
         finally
         {
@@ -151,5 +165,5 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
     private static string Number(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64().ToString(CultureInfo.InvariantCulture) : "-";
 
-    private readonly record struct Backlog(int Pending, int Running, int Failed);
+    private readonly record struct Backlog(int Pending, int Running, int Failed, string? Problem = null);
 }

@@ -92,6 +92,18 @@ public sealed class StatusCommandTests
         }
     }
 
+    [Fact]
+    public async Task Status_OnADamagedDatabase_SaysSoInTheBacklogLineAndStillReportsTheServer()
+    {
+        using var dir = new TempDirectory();
+        await File.WriteAllTextAsync(Path.Combine(dir.Path, Database.FileName), "not sqlite");
+
+        var (code, output, _) = await StatusAsync(dir.Path);
+
+        Assert.Equal(StatusCommand.NotRunning, code);
+        Assert.Contains($"  backlog        unreadable: The database {Path.Combine(dir.Path, Database.FileName)} is damaged", output, StringComparison.Ordinal);
+    }
+
     private static Task<(int Code, string Output, string Error)> StatusAsync(string dataDirectory) =>
         CliRunner.RunAsync((output, error) => [StatusCommand.Create(output, error)], ["status", "--data-dir", dataDirectory]);
 }
