@@ -204,8 +204,9 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
         {
             _progress?.Invoke(percent);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException)
+        catch (Exception)
         {
+            // Any exception, named or not: it must not cross into native code. The line stops; the run goes on.
             _progress = null;
         }
     }
