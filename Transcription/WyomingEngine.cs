@@ -1,3 +1,5 @@
+using FriendLite.Edge.Concurrency;
+
 namespace FriendLite.Edge.Transcription;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using FriendLite.Edge.Audio;
+using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Wyoming;
 

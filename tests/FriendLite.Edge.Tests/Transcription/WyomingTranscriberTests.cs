@@ -1,3 +1,4 @@
+using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Tests.Support;
 using FriendLite.Edge.Transcription;
 

@@ -1,4 +1,4 @@
-namespace FriendLite.Edge.Transcription;
+namespace FriendLite.Edge.Concurrency;
 
 /// <summary>
 /// Stops calling a remote service that keeps failing: after <c>threshold</c> failures in a row it
