@@ -11,7 +11,14 @@ internal sealed record ConversationRow(
     string? AudioPath,
     int SampleRate,
     long SampleCount,
-    string State);
+    string State)
+{
+    /// <summary>Set by extraction: at most six words saying what it was about.</summary>
+    public string? Title { get; init; }
+
+    /// <summary>Set by extraction: one sentence.</summary>
+    public string? Summary { get; init; }
+}
 
 /// <summary>Conversations and per-user client records: who owns which device and which audio.</summary>
 internal sealed class ConversationStore(Database database)
@@ -33,20 +40,61 @@ internal sealed class ConversationStore(Database database)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Marks an open conversation closed (or failed). Returns false when it was not open: closing happens once.</summary>
+    /// <summary>The durable job that turns a closed conversation into memories, action items and a title.</summary>
+    public const string ExtractJobKind = "extract";
+
+    /// <summary>
+    /// Marks an open conversation closed (or failed). Returns false when it was not open: closing
+    /// happens once. Closing it (not failing it) also queues its extraction, in the same
+    /// transaction: every way a conversation closes (a device's silence or departure, the close
+    /// endpoint, an upload, recovery after a crash) leaves exactly one durable extraction job.
+    /// </summary>
     public async Task<bool> CloseAsync(string id, DateTimeOffset endedAt, long sampleCount, string state, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var transaction = (Microsoft.Data.Sqlite.SqliteTransaction)await connection.BeginTransactionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
+        command.Transaction = transaction;
         command.CommandText = "UPDATE conversations SET ended_at = $ended, sample_count = $samples, state = $state WHERE id = $id AND state = 'open';";
         command.Parameters.AddWithValue("$id", id);
         command.Parameters.AddWithValue("$ended", endedAt.ToUnixTimeMilliseconds());
         command.Parameters.AddWithValue("$samples", sampleCount);
         command.Parameters.AddWithValue("$state", state);
-        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        var closed = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+        if (closed && state == "closed")
+        {
+            await EnqueueExtractionAsync(command, id, endedAt, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return closed;
     }
 
-    private const string Columns = "id, user_id, client_id, started_at, ended_at, audio_path, sample_rate, sample_count, state";
+    /// <summary>Queues (another) extraction of a conversation, due now; it runs once its transcription jobs are done.</summary>
+    public async Task EnqueueExtractionAsync(string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        await EnqueueExtractionAsync(command, id, now, cancellationToken);
+    }
+
+    private static async Task EnqueueExtractionAsync(Microsoft.Data.Sqlite.SqliteCommand command, string id, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        command.Parameters.Clear();
+        // One waiting extraction per conversation is enough: a second close or reprocess while one waits adds nothing.
+        command.CommandText = """
+            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, created_at, updated_at)
+            SELECT $kind, json_object('conversation_id', $id), 'pending', 0, 5, $now, $now, $now
+            WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE kind = $kind AND state = 'pending'
+                AND (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END) = $id);
+            """;
+        command.Parameters.AddWithValue("$kind", ExtractJobKind);
+        command.Parameters.AddWithValue("$id", id);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private const string Columns = "id, user_id, client_id, started_at, ended_at, audio_path, sample_rate, sample_count, state, title, summary";
 
     public async Task<ConversationRow?> FindAsync(string id, CancellationToken cancellationToken)
     {
@@ -86,7 +134,11 @@ internal sealed class ConversationStore(Database database)
             reader.IsDBNull(5) ? null : reader.GetString(5),
             reader.GetInt32(6),
             reader.GetInt64(7),
-            reader.GetString(8));
+            reader.GetString(8))
+        {
+            Title = reader.IsDBNull(9) ? null : reader.GetString(9),
+            Summary = reader.IsDBNull(10) ? null : reader.GetString(10),
+        };
 
     /// <summary>Conversations left open by a previous run that did not stop cleanly (a crash or kill -9).</summary>
     public async Task<IReadOnlyList<ConversationRow>> ListOpenAsync(CancellationToken cancellationToken)

@@ -87,6 +87,37 @@ internal sealed class JobStore(Database database, TimeProvider time)
             : null;
     }
 
+    /// <summary>
+    /// Takes the oldest due job of <paramref name="kind"/> whose conversation has no job of
+    /// <paramref name="after"/> waiting or running (an extraction waits for its conversation's
+    /// transcription; failed or cancelled transcription does not hold it up), marking it running.
+    /// </summary>
+    public async Task<JobRow?> ClaimAfterAsync(string kind, string after, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = $now
+            WHERE id = (SELECT j.id FROM jobs j WHERE j.kind = $kind AND j.state = 'pending' AND j.next_run_at <= $now AND j.attempts < j.max_attempts
+                            AND NOT EXISTS (SELECT 1 FROM jobs t WHERE t.kind = $after AND t.state IN ('pending', 'running')
+                                            AND {ConversationOf("t")} = {ConversationOf("j")})
+                        ORDER BY j.next_run_at, j.id LIMIT 1)
+            RETURNING id, kind, payload, attempts, max_attempts;
+            """;
+        command.Parameters.AddWithValue("$kind", kind);
+        command.Parameters.AddWithValue("$after", after);
+        command.Parameters.AddWithValue("$now", now);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new JobRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4))
+            : null;
+    }
+
+    /// <summary>A job's conversation, as the <c>jobs_by_conversation</c> index (migration 5) spells it, so lookups use the index.</summary>
+    public static string ConversationOf(string table) =>
+        $"(CASE WHEN json_valid({table}.payload) THEN json_extract({table}.payload, '$.conversation_id') END)";
+
     public Task CompleteAsync(long id, CancellationToken cancellationToken) =>
         SetAsync(id, "done", null, TimeSpan.Zero, cancellationToken);
 

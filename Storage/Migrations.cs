@@ -130,6 +130,73 @@ internal static class Migrations
         new(4, "a token version per user, so a password change revokes earlier tokens", """
             ALTER TABLE users ADD COLUMN token_version INTEGER NOT NULL DEFAULT 0;
             """),
+        // Memories: what extraction made them from (its source and segments), action items beside
+        // them, both searchable with a stemming full-text index (a search for "calling" finds
+        // "call"), titles and summaries of conversations, and the jobs of a conversation found by
+        // index (an extraction waits until that conversation's transcription jobs are done).
+        new(5, "memories with their sources, action items, conversation titles, stemmed search", """
+            ALTER TABLE conversations ADD COLUMN title TEXT;
+            ALTER TABLE conversations ADD COLUMN summary TEXT;
+
+            ALTER TABLE memories ADD COLUMN segments TEXT NOT NULL DEFAULT '[]';
+            ALTER TABLE memories ADD COLUMN updated_at INTEGER;
+            CREATE INDEX memories_by_conversation ON memories (conversation_id);
+
+            DROP TRIGGER memories_fts_insert;
+            DROP TRIGGER memories_fts_delete;
+            DROP TRIGGER memories_fts_update;
+            DROP TABLE memories_fts;
+            CREATE VIRTUAL TABLE memories_fts USING fts5 (
+                text, content = 'memories', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2'
+            );
+            CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+                INSERT INTO memories_fts (rowid, text) VALUES (new.id, new.text);
+            END;
+            CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+            END;
+            CREATE TRIGGER memories_fts_update AFTER UPDATE OF text ON memories BEGIN
+                INSERT INTO memories_fts (memories_fts, rowid, text) VALUES ('delete', old.id, old.text);
+                INSERT INTO memories_fts (rowid, text) VALUES (new.id, new.text);
+            END;
+            INSERT INTO memories_fts (memories_fts) VALUES ('rebuild');
+
+            CREATE TABLE action_items (
+                id                 INTEGER PRIMARY KEY,
+                user_id            TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                conversation_id    TEXT REFERENCES conversations(id) ON DELETE SET NULL,
+                description        TEXT NOT NULL,
+                assignee           TEXT,
+                -- The due moment in UTC and the offset it was said in, so it is shown as it was meant.
+                due_at             INTEGER,
+                due_offset_minutes INTEGER,
+                priority           TEXT,
+                context            TEXT,
+                status             TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'completed')),
+                source             TEXT NOT NULL DEFAULT 'local',
+                segments           TEXT NOT NULL DEFAULT '[]',
+                created_at         INTEGER NOT NULL,
+                updated_at         INTEGER NOT NULL,
+                completed_at       INTEGER
+            );
+            CREATE INDEX action_items_by_user ON action_items (user_id, status, created_at);
+            CREATE INDEX action_items_by_conversation ON action_items (conversation_id);
+            CREATE VIRTUAL TABLE action_items_fts USING fts5 (
+                description, context, content = 'action_items', content_rowid = 'id', tokenize = 'porter unicode61 remove_diacritics 2'
+            );
+            CREATE TRIGGER action_items_fts_insert AFTER INSERT ON action_items BEGIN
+                INSERT INTO action_items_fts (rowid, description, context) VALUES (new.id, new.description, new.context);
+            END;
+            CREATE TRIGGER action_items_fts_delete AFTER DELETE ON action_items BEGIN
+                INSERT INTO action_items_fts (action_items_fts, rowid, description, context) VALUES ('delete', old.id, old.description, old.context);
+            END;
+            CREATE TRIGGER action_items_fts_update AFTER UPDATE OF description, context ON action_items BEGIN
+                INSERT INTO action_items_fts (action_items_fts, rowid, description, context) VALUES ('delete', old.id, old.description, old.context);
+                INSERT INTO action_items_fts (rowid, description, context) VALUES (new.id, new.description, new.context);
+            END;
+
+            CREATE INDEX jobs_by_conversation ON jobs (kind, state, (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END));
+            """),
     ];
 
     public static int Latest => All[^1].Version;
