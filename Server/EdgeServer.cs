@@ -4,6 +4,7 @@ using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
+using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -31,6 +32,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
     private readonly ITranscriptionEngine? _engine;
     private readonly TranscriptionScheduler? _scheduler;
     private readonly SileroVadModel? _silero;
+    private readonly ILanguageModel? _languageModel;
 
     private EdgeServer(ServerOptions options, Log log, Database database, AccountService accounts, AccessPolicy accessPolicy, Action<Router, EdgeServer>? map, long started,
         ITranscriptionEngine? engine, string transcriptionStatus, SileroVadModel? silero, ComponentHealth vad)
@@ -57,6 +59,11 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var conversations = new ConversationStore(database);
+        _languageModel = options.LanguageModel?.Invoke() ?? (options.Llm is { } llm ? new LlmClient(llm, log, options.Time) : null);
+        Extraction = new ExtractionWorker(new MemorySources(conversations, new TranscriptStore(database), new MemoryStore(database, options.Time), Jobs), _languageModel, options.TimeZone, log)
+        {
+            PollInterval = options.ExtractionPollInterval,
+        };
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
@@ -87,6 +94,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _root.Spawn("gate-accept", _ => AcceptConnectionsAsync(connections));
         _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
+        Extraction.Start(_root);
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
         _root.Spawn("disk-watcher", Disk.RunAsync);
@@ -126,6 +134,12 @@ internal sealed partial class EdgeServer : IAsyncDisposable
     public string TranscriptionStatus { get; }
 
     public TranscriptionScheduler? Scheduler => _scheduler;
+
+    /// <summary>The worker that turns closed conversations into memories, action items and titles.</summary>
+    public ExtractionWorker Extraction { get; }
+
+    /// <summary>For /health: who extracts memories (the LLM, or the local extractor).</summary>
+    public string MemoryStatus => _languageModel is null ? "local extractor" : $"LLM {_languageModel.Describe}, the local extractor when it fails";
 
     /// <summary>For /health: which VAD cuts speech; degraded when a Silero model was asked for and failed.</summary>
     public ComponentHealth Vad { get; }
@@ -214,6 +228,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         _silero?.Dispose(); // every session has ended, so no detection is running
+        (_languageModel as IDisposable)?.Dispose(); // the extraction worker has ended with the root group
 
         Database.ReleasePooledConnections();
         _directoryLock?.Dispose(); // last: nothing of this server touches the directory any more

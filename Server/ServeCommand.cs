@@ -4,6 +4,7 @@ using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -19,7 +20,7 @@ internal static class ServeCommand
         var port = CliOptions.Port(8000);
         var dataDir = CliOptions.DataDirectory();
         var logLevel = CliOptions.LogLevel();
-        var offline = CliOptions.Flag("--offline", "Make no outbound connection at all: transcription with a local --model only (no --asr).");
+        var offline = CliOptions.Flag("--offline", "Make no outbound connection at all: transcription with a local --model only (no --asr), memories by the local extractor (no --llm-url).");
         var shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "How long a graceful shutdown may take before the process exits anyway",
             TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1));
 
@@ -52,14 +53,21 @@ internal static class ServeCommand
         var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding that administrator's password (or set ADMIN_PASSWORD).", "FILE",
             () => null, text => text);
 
+        var memory = new MemoryOptions();
         var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
             maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress,
         };
+        foreach (var option in memory.All)
+        {
+            command.Options.Add(option);
+        }
+
         command.Validators.Add(result =>
         {
+            memory.Validate(result, ParsedOrNull(result, offline));
             if (ParsedOrNull(result, asr) is { } remote)
             {
                 if (result.GetValue(offline))
@@ -77,9 +85,11 @@ internal static class ServeCommand
             var log = Log.ForConsole(parse.GetValue(logLevel));
 
             AdminAccount? admin;
+            LlmOptions? llm;
             try
             {
                 admin = AdminFrom(parse.GetValue(adminEmail), parse.GetValue(adminPasswordFile));
+                llm = memory.ReadLlm(parse);
             }
             catch (StartupException ex)
             {
@@ -111,6 +121,8 @@ internal static class ServeCommand
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
+                Llm = llm,
+                TimeZone = memory.ReadZone(parse),
             };
             return await RunAsync(options, log, cancellationToken);
         });

@@ -1,6 +1,7 @@
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -58,6 +59,18 @@ internal sealed record ServerOptions(
 
     /// <summary>How long the server gives a departed device's segments in transcription (on its own clock, not the device's) before the rest wait as jobs.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The LLM that extracts memories (<c>--llm-*</c>); null: the local extractor only.</summary>
+    public LlmOptions? Llm { get; init; }
+
+    /// <summary>A language model to use instead of <see cref="Llm"/> (tests script theirs).</summary>
+    public Func<ILanguageModel>? LanguageModel { get; init; }
+
+    /// <summary>Where what people say is dated: "on Friday at ten" is ten o'clock here.</summary>
+    public TimeZoneInfo TimeZone { get; init; } = TimeZoneInfo.Local;
+
+    /// <summary>How often the extraction worker looks for conversations whose transcription is done.</summary>
+    public TimeSpan ExtractionPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
     /// <summary>An engine to use instead of --asr/--model (tests inject slow or failing ones through it).</summary>
     public Func<ITranscriptionEngine>? Engine { get; init; }

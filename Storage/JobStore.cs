@@ -23,6 +23,9 @@ internal enum JobChange
 /// </summary>
 internal sealed class JobStore(Database database, TimeProvider time)
 {
+    /// <summary>The transcription backlog's kind (a speech segment to transcribe); extraction waits for a conversation's jobs of it.</summary>
+    public const string TranscribeKind = "transcribe";
+
     public Task<long> EnqueueAsync(string kind, string payload, CancellationToken cancellationToken, int maxAttempts = 5) =>
         InsertAsync(kind, payload, attempts: 0, error: null, maxAttempts, cancellationToken);
 

@@ -22,7 +22,7 @@ internal sealed partial class TranscriptionScheduler(
     JobStore jobs,
     Log log) : IDisposable
 {
-    public const string JobKind = "transcribe";
+    public const string JobKind = JobStore.TranscribeKind;
     private static readonly TimeSpan JobPollInterval = TimeSpan.FromSeconds(2);
     private readonly FairQueue _queue = new(capacity);
     private readonly SemaphoreSlim _signal = new(0);
