@@ -104,7 +104,10 @@ internal static class LlmAnswers
         return decisions;
     }
 
-    /// <summary>The outermost <c>{...}</c> of the content as a document; the caller disposes it.</summary>
+    /// <summary>
+    /// The outermost <c>{...}</c> of the content as a document (the caller disposes it); when that is
+    /// not JSON because words after the object hold a brace too, the first whole object.
+    /// </summary>
     public static JsonDocument ObjectIn(string content)
     {
         var start = content.IndexOf('{', StringComparison.Ordinal);
@@ -114,13 +117,22 @@ internal static class LlmAnswers
             throw new InvalidDataException("its answer holds no JSON object");
         }
 
+        var options = new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 16 };
         try
         {
-            return JsonDocument.Parse(content.AsMemory(start, end - start + 1), new JsonDocumentOptions { AllowTrailingCommas = true, MaxDepth = 16 });
+            return JsonDocument.Parse(content.AsMemory(start, end - start + 1), options);
         }
         catch (JsonException ex)
         {
-            throw new InvalidDataException($"its answer is not a JSON object ({Reasons.Json(ex)})", ex);
+            try
+            {
+                var reader = new Utf8JsonReader(Encoding.UTF8.GetBytes(content[start..]), new JsonReaderOptions { AllowTrailingCommas = true, MaxDepth = 16 });
+                return JsonDocument.ParseValue(ref reader);
+            }
+            catch (JsonException)
+            {
+                throw new InvalidDataException($"its answer is not a JSON object ({Reasons.Json(ex)})", ex);
+            }
         }
     }
 

@@ -30,6 +30,7 @@ internal sealed partial class LlmClient : IDisposable
     private readonly CircuitBreaker _breaker;
     private readonly TimeProvider _time;
     private readonly Log _log;
+    private string? _lastFailure; // the reason the breaker opened, for the calls it refuses
 
     public LlmClient(LlmOptions options, Log log, TimeProvider? time = null)
     {
@@ -62,14 +63,13 @@ internal sealed partial class LlmClient : IDisposable
         var body = JsonSerializer.SerializeToUtf8Bytes(
             new ChatRequest(_options.Model, [new ChatMessage("system", system), new ChatMessage("user", user)], 0.1, new ChatResponseFormat("json_object"), Stream: false),
             LlmJsonContext.Readable.ChatRequest);
-        string? last = null;
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (_breaker.Blocked() is { } wait)
             {
                 throw new LlmException(
-                    $"the LLM at {_where} failed {_options.BreakerThreshold} times in a row{(last is null ? "" : $" (last: {last})")}; it is not tried again for {Math.Ceiling(wait.TotalSeconds):0} s",
+                    $"the LLM at {_where} failed {_options.BreakerThreshold} times in a row{(Volatile.Read(ref _lastFailure) is { } last ? $" (last: {last})" : "")}; it is not tried again for {Math.Ceiling(wait.TotalSeconds):0} s",
                     transient: true,
                     wait);
             }
@@ -83,19 +83,21 @@ internal sealed partial class LlmClient : IDisposable
                     _breaker.Succeeded();
                     return answer;
                 }
-                catch (InvalidDataException ex)
+                catch (Exception ex) when (ex is InvalidDataException or InvalidOperationException)
                 {
                     failure = new Failure($"the LLM at {_where} answered without usable JSON ({ex.Message})", Retry: true);
                 }
             }
 
+            // A failure seen while the caller is cancelling (shutdown) is the cancellation, not the endpoint's fault.
+            cancellationToken.ThrowIfCancellationRequested();
             if (!failure!.Retry)
             {
                 throw new LlmException(failure.Reason, transient: false);
             }
 
             _breaker.Failed();
-            last = failure.Reason;
+            Volatile.Write(ref _lastFailure, failure.Reason);
             if (attempt >= _options.Attempts)
             {
                 throw new LlmException($"{failure.Reason} ({attempt} {(attempt == 1 ? "try" : "tries")})", transient: true);
