@@ -30,6 +30,7 @@ internal sealed partial class LlmClient : IDisposable
     private readonly CircuitBreaker _breaker;
     private readonly TimeProvider _time;
     private readonly Log _log;
+    private readonly TimeSpan _connectTimeout;
     private string? _lastFailure; // the reason the breaker opened, for the calls it refuses
 
     public LlmClient(LlmOptions options, Log log, TimeProvider? time = null)
@@ -41,12 +42,13 @@ internal sealed partial class LlmClient : IDisposable
         _time = time ?? TimeProvider.System;
         _log = log;
         _breaker = new CircuitBreaker(options.BreakerThreshold, options.BreakerCooldown, _time);
+        _connectTimeout = options.Timeout < TimeSpan.FromSeconds(15) ? options.Timeout : TimeSpan.FromSeconds(15); // a LAN host that does not accept in 15 s is down
         var handler = new SocketsHttpHandler
         {
             // The LLM is usually on the LAN: a proxy set for the internet (HTTP_PROXY) must not carry transcripts elsewhere.
             UseProxy = false,
             AllowAutoRedirect = false,
-            ConnectTimeout = options.Timeout < TimeSpan.FromSeconds(15) ? options.Timeout : TimeSpan.FromSeconds(15),
+            ConnectTimeout = _connectTimeout,
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
         };
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
@@ -149,9 +151,11 @@ internal sealed partial class LlmClient : IDisposable
                 throw new OperationCanceledException("the caller stopped the LLM call", ex, cancellationToken);
             }
 
-            return (null, timeout.IsCancellationRequested
-                ? new Failure($"the LLM at {_where} did not answer within {Seconds(_options.Timeout)} s", Retry: true)
-                : new Failure($"the LLM at {_where} could not be reached: {Reasons.Of(ex)}", Retry: true));
+            return (null, new Failure(
+                timeout.IsCancellationRequested ? $"the LLM at {_where} did not answer within {Seconds(_options.Timeout)} s"
+                : ex is OperationCanceledException ? $"the LLM at {_where} could not be reached: no connection within {Seconds(_connectTimeout)} s" // the handler's ConnectTimeout
+                : $"the LLM at {_where} could not be reached: {Reasons.Of(ex)}",
+                Retry: true));
         }
         catch (JsonException ex)
         {
