@@ -9,6 +9,9 @@ internal sealed partial class ExtractionWorker
     /// <summary>Existing memories offered to consolidation per new fact (mem0 offers 5).</summary>
     private const int SimilarPerFact = 5;
 
+    /// <summary>The user's newest memories the LLM is told it already has (Omi passes them so they are not extracted again).</summary>
+    private const int KnownFacts = 50;
+
     private sealed record Outcome(string Source, int Memories, int ActionItems, string? Title);
 
     private async Task<Outcome> ExtractAsync(string conversationId, CancellationToken serverToken)
@@ -52,7 +55,8 @@ internal sealed partial class ExtractionWorker
 
         try
         {
-            return await model.ExtractAsync(conversation, serverToken);
+            var known = await Transient.RetryAsync(() => sources.Memories.ListAsync(conversation.UserId, KnownFacts, 0, serverToken), cancellationToken: serverToken);
+            return await model.ExtractAsync(conversation, [.. known.Where(m => m.ConversationId != conversation.ConversationId).Select(m => m.Text)], serverToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !serverToken.IsCancellationRequested)
         {

@@ -97,10 +97,11 @@ internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageM
 
         try
         {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var outcome = await ExtractAsync(conversationId, serverToken);
             Interlocked.Increment(ref _completed);
             log.Info("memory", "conversation extracted", ("conversation", conversationId), ("job", job.Id), ("source", outcome.Source),
-                ("memories", outcome.Memories), ("action_items", outcome.ActionItems), ("title", outcome.Title));
+                ("memories", outcome.Memories), ("action_items", outcome.ActionItems), ("ms", Math.Round(clock.Elapsed.TotalMilliseconds, 1)), ("title", outcome.Title));
         }
         catch (OperationCanceledException) when (serverToken.IsCancellationRequested)
         {

@@ -11,7 +11,8 @@ internal interface ILanguageModel
     /// <summary>Where it is, for logs and /health ("http://ollama:11434 (llama3.2)").</summary>
     string Describe { get; }
 
-    Task<Extraction> ExtractAsync(ConversationText conversation, CancellationToken cancellationToken);
+    /// <summary>One conversation's extraction; <paramref name="known"/> are facts already stored, so they are not repeated.</summary>
+    Task<Extraction> ExtractAsync(ConversationText conversation, IReadOnlyList<string> known, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<MemoryDecision>> ConsolidateAsync(IReadOnlyList<string> newFacts, IReadOnlyList<StoredMemory> similar, CancellationToken cancellationToken);
 }

@@ -18,7 +18,7 @@ namespace FriendLite.Edge.Memory;
 /// What it cannot do is an <see cref="LlmException"/>; <see cref="OperationCanceledException"/>
 /// only when the caller's token was cancelled (shutdown), never for a timeout.
 /// </summary>
-internal sealed partial class LlmClient : IDisposable
+internal sealed partial class LlmClient : ILanguageModel, IDisposable
 {
     private const string Component = "llm";
     private const int MaxAnswerBytes = 4 << 20;
@@ -56,6 +56,9 @@ internal sealed partial class LlmClient : IDisposable
 
     /// <summary>The chat-completions URL this client posts to.</summary>
     public Uri Endpoint => _endpoint;
+
+    /// <summary>The server and model, without path or credentials: "http://ollama:11434 (llama3.1:8b)".</summary>
+    public string Describe => $"{_where} ({_options.Model})";
 
     public void Dispose() => _http.Dispose();
 

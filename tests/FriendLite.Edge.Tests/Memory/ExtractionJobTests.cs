@@ -202,7 +202,7 @@ public sealed class ExtractionJobTests
 
         public string Describe => "scripted";
 
-        public Task<Extraction> ExtractAsync(ConversationText conversation, CancellationToken cancellationToken) =>
+        public Task<Extraction> ExtractAsync(ConversationText conversation, IReadOnlyList<string> known, CancellationToken cancellationToken) =>
             Fails
                 ? Task.FromException<Extraction>(new LlmException("the LLM at scripted answered 500 three times", transient: true))
                 : Task.FromResult(new Extraction("Dentist and groceries", "Ann planned errands.", [new ExtractedMemory("The furnace runs at 2000 degrees", [])],
