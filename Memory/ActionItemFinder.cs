@@ -1,0 +1,209 @@
+using System.Text.RegularExpressions;
+
+namespace FriendLite.Edge.Memory;
+
+/// <summary>
+/// Finds the commitments and requests in a sentence ("remind me to", "I need to", "let's", "please
+/// buy", "can you call", "I'll send") and makes each an action item: the words after the trigger,
+/// without its date and time (resolved into the due moment), cleaned into an imperative ("Call the
+/// dentist"). A sentence may hold several ("I need to call Bob and I have to buy milk").
+/// </summary>
+internal static partial class ActionItemFinder
+{
+    /// <summary>A description is cut here: an item is a line in a list, the sentence is its context.</summary>
+    public const int MaxDescriptionWords = 15;
+
+    /// <summary>Politeness after the task: "for me", "if you can".</summary>
+    private static readonly string[][] s_trailingPhrases =
+    [
+        ["for", "me"], ["thank", "you"], ["if", "possible"], ["if", "you", "can"], ["when", "you", "can"], ["if", "you", "could"],
+    ];
+
+    private enum Kind
+    {
+        Reminder,
+        Ensure,
+        Obligation,
+        Suggestion,
+        Intention,
+        Noun,
+        Request,
+        Imperative,
+    }
+
+    public static List<ExtractedActionItem> Find(Sentence sentence, DateTimeOffset now, TimeZoneInfo zone)
+    {
+        var text = sentence.Text;
+        var triggers = Triggers(text);
+        var question = text.TrimEnd().EndsWith('?');
+        var items = new List<ExtractedActionItem>();
+        for (var k = 0; k < triggers.Count; k++)
+        {
+            var (index, length, kind) = triggers[k];
+            var tailStart = index + length;
+            var tailEnd = k + 1 < triggers.Count ? triggers[k + 1].Index : text.Length;
+
+            // "Do I need to bring anything?" asks; "Can you bring the cake?" requests.
+            if (question && kind != Kind.Request)
+            {
+                continue;
+            }
+
+            // The due phrase may come before the trigger ("On Friday, remind me to ...").
+            var regionStart = k == 0 ? 0 : index;
+            var due = DueDateResolver.Resolve(text[regionStart..tailEnd], now, zone);
+            var tail = text.ToCharArray(tailStart, tailEnd - tailStart);
+            foreach (var span in due?.Spans ?? [])
+            {
+                for (var c = Math.Max(regionStart + span.Start, tailStart); c < Math.Min(regionStart + span.End, tailEnd); c++)
+                {
+                    tail[c - tailStart] = ' ';
+                }
+            }
+
+            if (Describe(new string(tail), kind, out var priority) is { } description)
+            {
+                items.Add(new ExtractedActionItem(description, due?.At, sentence.Segments) { Context = text, Priority = priority });
+            }
+        }
+
+        return items;
+    }
+
+    /// <summary>The triggers in order, with a plain imperative at the start ("Buy oat milk.") as one.</summary>
+    private static List<(int Index, int Length, Kind Kind)> Triggers(string text)
+    {
+        var triggers = new List<(int Index, int Length, Kind Kind)>();
+        var words = new Words(text);
+        var first = 0;
+        while (first < words.Count && Vocabulary.OpeningFillers.Contains(words[first]))
+        {
+            first++;
+        }
+
+        if (Vocabulary.ImperativeVerbs.Contains(words[first]))
+        {
+            triggers.Add((words.Start(first), 0, Kind.Imperative));
+        }
+
+        foreach (Match match in Trigger().Matches(text))
+        {
+            triggers.Add((match.Index, match.Length, Enum.GetValues<Kind>().First(k => match.Groups[k.ToString()].Success)));
+        }
+
+        return triggers;
+    }
+
+    /// <summary>The imperative description, or null when the words make no task ("let's see", "I have to say").</summary>
+    private static string? Describe(string tail, Kind kind, out string? priority)
+    {
+        priority = null;
+        if (Urgent().Match(tail) is { Success: true } urgent)
+        {
+            priority = "high";
+            tail = tail.Remove(urgent.Index, urgent.Length);
+        }
+
+        var breaker = ClauseBreak().Match(tail);
+        var words = Spaces().Split(breaker.Success ? tail[..breaker.Index] : tail)
+            .Select(w => w.Trim(',', ';', ':', '.', '!', '?', '"', ' '))
+            .Where(w => w.Length > 0)
+            .ToList();
+        TrimLeading(words);
+        TrimTrailing(words);
+        if (words.Count == 0)
+        {
+            return null;
+        }
+
+        var first = words[0].ToLowerInvariant();
+        var accepted = kind switch
+        {
+            Kind.Request or Kind.Intention => Vocabulary.ActionVerbs.Contains(first),
+            Kind.Imperative => Vocabulary.ImperativeVerbs.Contains(first) && words.Count >= 2
+                && words[1].ToLowerInvariant() is not ("me" or "us") && !words.Skip(1).Any(w => w.ToLowerInvariant() is "is" or "was" or "are" or "were" or "it's"),
+            // An explicit reminder is a task whatever its verb ("remind me to leave", "remind me to stretch").
+            Kind.Reminder or Kind.Ensure or Kind.Noun => true,
+            _ => !Vocabulary.NotTasks.Contains(first),
+        };
+        if (kind == Kind.Ensure)
+        {
+            words.InsertRange(0, ["Make", "sure"]);
+        }
+        else if (kind == Kind.Noun)
+        {
+            words.Insert(0, "Remember");
+        }
+
+        if (!accepted || words.Count < (kind == Kind.Reminder ? 1 : 2) || (words.Count > 1 && IsVague(words)))
+        {
+            return null;
+        }
+
+        var description = string.Join(' ', words.Take(MaxDescriptionWords));
+        return char.ToUpperInvariant(description[0]) + description[1..];
+    }
+
+    /// <summary>"Do it", "Go now": nothing left to search for; "Call him back" names its person and stays.</summary>
+    private static bool IsVague(List<string> words) =>
+        words.Skip(1).All(w => Vocabulary.VagueWords.Contains(w.ToLowerInvariant()))
+        && !words.Skip(1).Any(w => w.ToLowerInvariant() is "him" or "her" or "them" or "me" or "us" or "you");
+
+    private static void TrimLeading(List<string> words)
+    {
+        while (words.Count > 0)
+        {
+            var first = words[0].ToLowerInvariant();
+            var second = words.Count > 1 ? words[1].ToLowerInvariant() : "";
+            if (Vocabulary.LeadingAdverbs.Contains(first) || first == "to")
+            {
+                words.RemoveAt(0);
+            }
+            else if ((first is "have" or "need" or "got" or "try" && second is "to") || (first is "go" or "try" && second is "and"))
+            {
+                // "I'll have to call", "I'll try to call", "go and buy": the task is the second verb.
+                words.RemoveRange(0, 2);
+            }
+            else
+            {
+                return;
+            }
+        }
+    }
+
+    private static void TrimTrailing(List<string> words)
+    {
+        while (words.Count > 0)
+        {
+            if (words[^1].ToLowerInvariant() is "please" or "okay" or "ok" or "thanks" or "right" or "then" or "and" or "or" or "on"
+                or "at" or "by" or "before" or "until" or "till" or "in" or "for" or "to" or "of" or "with" or "the" or "a" or "an"
+                or "around" or "about")
+            {
+                words.RemoveAt(words.Count - 1);
+                continue;
+            }
+
+            var phrase = s_trailingPhrases.FirstOrDefault(p => words.Count > p.Length
+                && p.Select((w, i) => (w, i)).All(x => words[words.Count - p.Length + x.i].Equals(x.w, StringComparison.OrdinalIgnoreCase)));
+            if (phrase is null)
+            {
+                return;
+            }
+
+            words.RemoveRange(words.Count - phrase.Length, phrase.Length);
+        }
+    }
+
+    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|we\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Trigger();
+
+    [GeneratedRegex(@"\b(?:urgently|asap|as soon as possible|right away|immediately|it's urgent)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Urgent();
+
+    /// <summary>Where the task ends and its reason or an aside begins: "because", "but", ", so", ", which".</summary>
+    [GeneratedRegex(@"\s(?:because|'cause|but|although|though|otherwise|so\s+that|whereas)\b|,\s*(?:so|which|and\s+then\s+i|since)\b|[;:]|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ClauseBreak();
+
+    [GeneratedRegex(@"\s+")]
+    private static partial Regex Spaces();
+}
