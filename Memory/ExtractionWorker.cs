@@ -14,7 +14,7 @@ namespace FriendLite.Edge.Memory;
 /// next start. Faults stay with their job: a job that fails is retried with back-off and, after
 /// its last attempt, <c>failed</c> with its reason; the worker goes on with the next one.
 /// </summary>
-internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageModel? model, TimeZoneInfo zone, Log log)
+internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageModel? model, TimeZoneInfo zone, Log log) : IDisposable
 {
     /// <summary>The transcription scheduler's job kind: an extraction waits for its conversation's jobs of that kind.</summary>
     private const string TranscriptionKind = JobStore.TranscribeKind;
@@ -30,6 +30,9 @@ internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageM
     private long _completed;
 
     public void Start(TaskGroup group) => group.Spawn("memory extraction", RunAsync);
+
+    /// <summary>Call after the worker's group has finished.</summary>
+    public void Dispose() => _wake.Dispose();
 
     /// <summary>Look for work now (a conversation closed, a reprocess was asked for).</summary>
     public void Wake()

@@ -39,17 +39,28 @@ internal static partial class LocalConsolidation
         return decisions;
     }
 
-    /// <summary>The statement a negation takes back, normalized ("i no longer like tea" → "i like tea"; "i don't drink coffee anymore" → "i drink coffee"), or null when it is none.</summary>
+    /// <summary>
+    /// The statement a negation takes back, normalized, or null when it is none. The subject is
+    /// "I" or the extractor's "User": "user no longer likes tea" takes back "user likes tea", "i
+    /// don't drink coffee anymore" "i drink coffee", "user doesn't drink coffee anymore" "user drinks coffee".
+    /// </summary>
     internal static string? Negated(string key)
     {
         var match = NoLonger().Match(key);
         if (match.Success)
         {
-            return $"i {match.Groups["rest"].Value}";
+            return $"{match.Groups["subject"].Value} {match.Groups["rest"].Value}";
         }
 
         match = NotAnymore().Match(key);
-        return match.Success ? $"i {match.Groups["verb"].Value} {match.Groups["rest"].Value}".TrimEnd() : null;
+        if (!match.Success)
+        {
+            return null;
+        }
+
+        var subject = match.Groups["subject"].Value;
+        var verb = subject == "i" ? match.Groups["verb"].Value : FirstPersonRewriter.ThirdPerson(match.Groups["verb"].Value);
+        return $"{subject} {verb} {match.Groups["rest"].Value}".TrimEnd();
     }
 
     /// <summary>Lower case, words only, single spaces: two phrasings that differ in case or punctuation are one fact.</summary>
@@ -78,9 +89,9 @@ internal static partial class LocalConsolidation
         return builder.ToString();
     }
 
-    [GeneratedRegex(@"^i (?:no longer|don't any longer) (?<rest>.+)$")]
+    [GeneratedRegex(@"^(?<subject>i|user) (?:no longer|don't any longer|doesn't any longer) (?<rest>.+)$")]
     private static partial Regex NoLonger();
 
-    [GeneratedRegex(@"^i (?:don't|do not|dont) (?<verb>\w+) ?(?<rest>.*?) (?:anymore|any more)$")]
+    [GeneratedRegex(@"^(?<subject>i|user) (?:don't|do not|dont|doesn't|does not|doesnt) (?<verb>\w+) ?(?<rest>.*?) (?:anymore|any more)$")]
     private static partial Regex NotAnymore();
 }

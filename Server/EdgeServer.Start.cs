@@ -53,6 +53,8 @@ internal sealed partial class EdgeServer
             var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
             var recovered = await jobs.RecoverAsync(cancellationToken);
+            await QueueMissingExtractionsAsync(database, options, log, cancellationToken);
+
             var (engine, transcription) = TranscriptionSetup.LoadEngine(options, log);
             var (silero, vad) = TranscriptionSetup.LoadVad(options, log);
             if (recovered > 0)
@@ -93,6 +95,23 @@ internal sealed partial class EdgeServer
             Database.ReleasePooledConnections();
             directoryLock.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>Closed conversations never queued for extraction get their job; the jobs table refusing that is logged, not a failed start.</summary>
+    private static async Task QueueMissingExtractionsAsync(Database database, ServerOptions options, Log log, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var queued = await new ConversationStore(database).QueueMissingExtractionsAsync(options.Time.GetUtcNow(), cancellationToken);
+            if (queued > 0)
+            {
+                log.Info("server", "closed conversations without memories are queued for extraction", ("conversations", queued));
+            }
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException ex)
+        {
+            log.Exception(LogLevel.Warn, "server", "could not queue the extraction of conversations closed without it; the next start tries again", ex);
         }
     }
 }

@@ -222,6 +222,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         _scheduler?.Dispose();
+        Extraction.Dispose();
         if (_engine is not null)
         {
             await _engine.DisposeAsync(); // only now: every processor has been disposed with its worker

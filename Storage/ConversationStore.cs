@@ -47,7 +47,10 @@ internal sealed class ConversationStore(Database database)
     /// Marks an open conversation closed (or failed). Returns false when it was not open: closing
     /// happens once. Closing it (not failing it) also queues its extraction, in the same
     /// transaction: every way a conversation closes (a device's silence or departure, the close
-    /// endpoint, an upload, recovery after a crash) leaves exactly one durable extraction job.
+    /// endpoint, an upload, recovery after a crash) leaves one durable extraction job. The close
+    /// does not depend on it: when the jobs table refuses the job, the conversation is closed all
+    /// the same (its audio is what must not be lost), and the next start queues the extraction
+    /// (<see cref="QueueMissingExtractionsAsync"/>).
     /// </summary>
     public async Task<bool> CloseAsync(string id, DateTimeOffset endedAt, long sampleCount, string state, CancellationToken cancellationToken)
     {
@@ -63,11 +66,41 @@ internal sealed class ConversationStore(Database database)
         var closed = await command.ExecuteNonQueryAsync(cancellationToken) == 1;
         if (closed && state == "closed")
         {
-            await EnqueueExtractionAsync(command, id, endedAt, cancellationToken);
+            await transaction.SaveAsync("extraction", cancellationToken);
+            try
+            {
+                await EnqueueExtractionAsync(command, id, endedAt, cancellationToken);
+            }
+            catch (Microsoft.Data.Sqlite.SqliteException)
+            {
+                await transaction.RollbackAsync("extraction", cancellationToken);
+            }
         }
 
         await transaction.CommitAsync(cancellationToken);
         return closed;
+    }
+
+    /// <summary>
+    /// At start: closed conversations that never had an extraction job (the jobs table refused it
+    /// at their close, or they were closed before this version extracted memories) get one.
+    /// Returns how many.
+    /// </summary>
+    public async Task<int> QueueMissingExtractionsAsync(DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO jobs (kind, payload, state, attempts, max_attempts, next_run_at, created_at, updated_at)
+            SELECT $kind, json_object('conversation_id', c.id), 'pending', 0, 5, $now, $now, $now FROM conversations c
+            WHERE c.state = 'closed' AND c.id NOT IN (
+                SELECT CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END FROM jobs
+                WHERE kind = $kind AND json_valid(payload) AND json_extract(payload, '$.conversation_id') IS NOT NULL)
+            ORDER BY c.started_at;
+            """;
+        command.Parameters.AddWithValue("$kind", ExtractJobKind);
+        command.Parameters.AddWithValue("$now", now.ToUnixTimeMilliseconds());
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Queues (another) extraction of a conversation, due now; it runs once its transcription jobs are done.</summary>

@@ -181,4 +181,35 @@ public sealed class MemoryStoreTests
 
         Assert.Contains(plan, line => line.Contains("jobs_by_conversation", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Close_WhenTheJobsTableRefuses_StillCloses_AndTheNextStartQueuesTheExtraction()
+    {
+        using var store = new Store();
+        var ann = await store.UserAsync("ann@example.com");
+        var refused = await store.ConversationAsync(ann);
+        var queued = await store.ConversationAsync(ann);
+        await store.Conversations.CloseAsync(queued, DateTimeOffset.UtcNow, 0, "closed", default);
+        await store.Jobs.EnqueueAsync(ConversationStore.ExtractJobKind, "{\"no_conversation\": 1}", default);
+        await store.Jobs.EnqueueAsync(ConversationStore.ExtractJobKind, "not json", default);
+        await using (var connection = await store.Database.OpenConnectionAsync(default))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = "CREATE TRIGGER refuse BEFORE INSERT ON jobs BEGIN SELECT RAISE(ABORT, 'injected'); END;";
+            await command.ExecuteNonQueryAsync();
+            Assert.True(await store.Conversations.CloseAsync(refused, DateTimeOffset.UtcNow, 16000, "closed", default));
+            command.CommandText = "DROP TRIGGER refuse;";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var row = (await store.Conversations.FindAsync(refused, default))!;
+        var added = await store.Conversations.QueueMissingExtractionsAsync(DateTimeOffset.UtcNow, default);
+        var again = await store.Conversations.QueueMissingExtractionsAsync(DateTimeOffset.UtcNow, default);
+
+        Assert.Equal(("closed", 16000L), (row.State, row.SampleCount));
+        Assert.Equal((1, 0), (added, again));
+        var jobs = await store.Jobs.ListAsync(null, ConversationStore.ExtractJobKind, 10, default);
+        Assert.Equal(1, jobs.Count(j => j.ConversationId == refused));
+        Assert.Equal(1, jobs.Count(j => j.ConversationId == queued));
+    }
 }
