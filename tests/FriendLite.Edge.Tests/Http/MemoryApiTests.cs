@@ -170,11 +170,13 @@ public sealed class MemoryApiTests
     }
 
     [Fact]
-    public async Task Unfiltered_IsTheSameListAsFriendLitesWithItsFlag()
+    public async Task Unfiltered_IsTheSameListAsFriendLitesWithItsFlag_OwnMemoriesOnly()
     {
         await using var server = await TestServer.StartAsync();
         var (ann, annToken) = await server.CreateUserAsync("ann@example.com");
+        var (bob, _) = await server.CreateUserAsync("bob@example.com");
         await new MemorySeed(server).MemoryAsync(ann.Id, "Ann likes jazz");
+        await new MemorySeed(server).MemoryAsync(bob.Id, "Bob keeps bees");
         using var client = server.ClientWithToken(annToken);
 
         var list = await JsonAsync(client, "/api/memories");
@@ -183,6 +185,7 @@ public sealed class MemoryApiTests
         Assert.True(unfiltered.GetProperty("includes_fallback").GetBoolean());
         Assert.False(list.TryGetProperty("includes_fallback", out _));
         Assert.Equal(list.GetProperty("memories").GetRawText(), unfiltered.GetProperty("memories").GetRawText());
+        Assert.Equal("Ann likes jazz", Assert.Single(unfiltered.GetProperty("memories").EnumerateArray()).GetProperty("memory").GetString());
     }
 
     [Fact]
