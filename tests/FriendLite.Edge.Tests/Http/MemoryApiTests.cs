@@ -212,7 +212,7 @@ public sealed class MemoryApiTests
         Assert.Equal(2, body.GetProperty("user_memories").GetProperty(ann.Id).GetArrayLength());
         Assert.Equal("Bob keeps bees", body.GetProperty("user_memories").GetProperty(bob.Id)[0].GetProperty("memory").GetString());
         Assert.Contains(body.GetProperty("memories").EnumerateArray(), m => m.GetProperty("owner_email").GetString() == "bob@example.com");
-        Assert.Equal([ann.Id, bob.Id], body.GetProperty("stats").GetProperty("users_with_memories").EnumerateArray().Select(u => u.GetString()).Order(StringComparer.Ordinal));
+        Assert.Equal(new[] { ann.Id, bob.Id }.Order(StringComparer.Ordinal), body.GetProperty("stats").GetProperty("users_with_memories").EnumerateArray().Select(u => u.GetString()));
         Assert.Equal((bob.Id, 1), (bobsList.GetProperty("user_id").GetString(), bobsList.GetProperty("count").GetInt32()));
         // A plain user's user_id is ignored, as Friend-Lite ignored it: the answer says whose list it is.
         Assert.Equal((ann.Id, 2), (annNamingBob.GetProperty("user_id").GetString(), annNamingBob.GetProperty("count").GetInt32()));
