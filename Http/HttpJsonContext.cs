@@ -14,7 +14,24 @@ internal sealed record HealthResponse(
     double UptimeSeconds,
     IReadOnlyDictionary<string, ComponentHealth> Components,
     LimitsHealth Limits,
-    ActivityHealth Activity);
+    ActivityHealth Activity)
+{
+    /// <summary>Friend-Lite's: unix seconds when this answer was made.</summary>
+    public long Timestamp { get; init; }
+
+    /// <summary>Friend-Lite's view of the components: one entry each, healthy or not, the database critical.</summary>
+    public IReadOnlyDictionary<string, ServiceHealth> Services { get; init; } = new Dictionary<string, ServiceHealth>();
+
+    public bool OverallHealthy { get; init; }
+
+    public bool CriticalServicesHealthy { get; init; }
+}
+
+/// <summary>A component as Friend-Lite's <c>/health</c> lists it under <c>services</c>.</summary>
+internal sealed record ServiceHealth(string Status, bool Healthy, bool Critical);
+
+/// <summary><c>GET /api/auth/health</c>: Friend-Lite's pre-flight check, which its app calls before signing in.</summary>
+internal sealed record AuthHealthResponse(string Status, string Database, string MemoryService, long Timestamp);
 
 /// <summary>What the server is doing now: devices connected, transcription segments waiting in memory and running, durable jobs waiting.</summary>
 internal sealed record ActivityHealth(int Devices, int TranscriptionQueued, int TranscriptionRunning, int JobsPending);
@@ -35,7 +52,11 @@ internal sealed record LimitsHealth(double MaxRealtimeFactor, double RealtimeBur
     public long SessionsClosedLowDisk { get; init; }
 }
 
-internal sealed record ReadinessResponse(string Status, string? Detail);
+internal sealed record ReadinessResponse(string Status, string? Detail)
+{
+    /// <summary>Friend-Lite's: unix seconds when this answer was made.</summary>
+    public long Timestamp { get; init; }
+}
 
 internal sealed record TokenResponse(string AccessToken, string TokenType);
 
@@ -100,17 +121,33 @@ internal sealed record JobResponse(
 
 internal sealed record JobsResponse(IReadOnlyList<JobResponse> Jobs);
 
+/// <summary>fastapi-users' create body. <c>is_verified</c> is accepted and has no effect: every account here is verified.</summary>
 [JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
-internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser);
+internal sealed record CreateUserRequest(string? Email, string? Password, string? DisplayName, bool? IsAdmin, bool? IsSuperuser, bool? IsActive, bool? IsVerified);
 
-/// <summary>fastapi-users' PATCH body: only the fields sent are changed.</summary>
-internal sealed record UpdateUserRequest(string? Password, string? DisplayName, bool? IsActive, bool? IsAdmin, bool? IsSuperuser);
+/// <summary>fastapi-users' PATCH body (and Friend-Lite's PUT): only the fields sent are changed.</summary>
+internal sealed record UpdateUserRequest(string? Password, string? DisplayName, bool? IsActive, bool? IsAdmin, bool? IsSuperuser)
+{
+    public string? Email { get; init; }
+}
+
+/// <summary>Friend-Lite's answer to creating (201) or updating (PUT) a user.</summary>
+internal sealed record UserChangedResponse(string Message, string UserId, string UserEmail);
+
+/// <summary>Friend-Lite's answer to deleting a user: what went with it.</summary>
+internal sealed record UserDeletedResponse(string Message, DeletedData DeletedData);
+
+internal sealed record DeletedData(bool UserDeleted, bool DataDeleted, int AudioFilesRemoved);
 
 /// <summary>Source-generated JSON for every HTTP payload (no reflection, AOT-safe).</summary>
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.Never)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+    Converters = [typeof(LenientBooleanConverter)])]
 [JsonSerializable(typeof(ErrorResponse))]
+[JsonSerializable(typeof(AuthHealthResponse))]
+[JsonSerializable(typeof(UserChangedResponse))]
+[JsonSerializable(typeof(UserDeletedResponse))]
 [JsonSerializable(typeof(HealthResponse))]
 [JsonSerializable(typeof(ReadinessResponse))]
 [JsonSerializable(typeof(TokenResponse))]

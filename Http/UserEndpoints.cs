@@ -20,6 +20,7 @@ internal static partial class UserEndpoints
         router.MapPost("/api/users", context => CreateAsync(context, accounts, log), Access.Admin);
         router.MapDelete("/api/users/{id}", context => DeleteAsync(context, accounts, sessions, jobs, log), Access.Admin);
         router.Map("PATCH", "/api/users/{id}", context => PatchUserAsync(context, accounts, sessions, jobs, log), Access.Admin);
+        router.Map("PUT", "/api/users/{id}", context => PutUserAsync(context, accounts, sessions, jobs, log), Access.Admin); // Friend-Lite's web page
         router.Map("PATCH", "/users/me", context => PatchMeAsync(context, accounts, sessions, jobs, log));
         router.Map("PATCH", "/api/me", context => PatchMeAsync(context, accounts, sessions, jobs, log));
         router.MapGet("/api/users/{id}", context => GetAsync(context, accounts));
@@ -59,8 +60,13 @@ internal static partial class UserEndpoints
             throw new HttpError(error!.Contains("already exists", StringComparison.Ordinal) ? 409 : 400, error);
         }
 
-        log.Info("auth", "user created", ("user", user.Id), ("admin", user.IsAdmin), ("by", context.CurrentUser.Id));
-        await context.WriteJsonAsync(201, UserResponse.From(user), HttpJsonContext.Default.UserResponse);
+        if (request.IsActive == false)
+        {
+            await accounts.Users.SetActiveAsync(user.Id, false, context.CancellationToken); // a new account has no devices or jobs to end yet
+        }
+
+        log.Info("auth", "user created", ("user", user.Id), ("admin", user.IsAdmin), ("active", request.IsActive != false), ("by", context.CurrentUser.Id));
+        await context.WriteJsonAsync(201, new UserChangedResponse($"User {user.Email} created successfully", user.Id, user.Email), HttpJsonContext.Default.UserChangedResponse);
     }
 
     private static async Task DeleteAsync(RequestContext context, AccountService accounts, SessionRegistry sessions, JobStore jobs, Log log)
@@ -71,12 +77,8 @@ internal static partial class UserEndpoints
             throw new HttpError(400, "An administrator cannot delete their own account.");
         }
 
-        var deleteData = context.Request.QueryString["delete_data"] switch
-        {
-            null or "" or "false" or "0" => false,
-            "true" or "1" => true,
-            var other => throw new HttpError(400, $"delete_data must be true or false, not '{other}'."),
-        };
+        // Friend-Lite's web page asks with delete_conversations and delete_memories; here they go together.
+        var deleteData = Flag(context, "delete_data") | Flag(context, "delete_conversations") | Flag(context, "delete_memories");
         // Their devices first: a session left recording would write into a deleted WAV and a deleted row.
         if (!await sessions.EndUserSessionsAsync(id, "the account was deleted", s_sessionEndTimeout, context.CancellationToken))
         {
@@ -92,6 +94,13 @@ internal static partial class UserEndpoints
         // After its sessions ended, so the speech they left as jobs is cancelled too (with its data, it is gone already).
         var cancelled = await jobs.CancelWaitingForUserAsync(id, context.CancellationToken);
         log.Info("auth", "user deleted", ("user", id), ("data_deleted", deleteData), ("audio_files_removed", deletion.AudioFilesRemoved), ("jobs_cancelled", cancelled), ("by", context.CurrentUser.Id));
-        context.Response.StatusCode = 204;
+        var message = deleteData ? $"User {id} deleted successfully along with their data" : $"User {id} deleted successfully; their data is kept";
+        await context.WriteJsonAsync(200, new UserDeletedResponse(message, new DeletedData(true, deleteData, deletion.AudioFilesRemoved)), HttpJsonContext.Default.UserDeletedResponse);
     }
+
+    /// <summary>A true/false query parameter, read as leniently as a boolean in a body; absent is false.</summary>
+    private static bool Flag(RequestContext context, string name) =>
+        context.Request.QueryString[name] is not { Length: > 0 } text
+            ? false
+            : LenientBooleanConverter.Parse(text) ?? throw new HttpError(400, $"{name} must be true or false, not '{text}'.");
 }

@@ -71,6 +71,9 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapDiagnostics(this)
             .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
+        var actionItems = new ActionItemStore(database, options.Time);
+        new MemoryEndpoints(new MemoryStore(database, options.Time), actionItems, conversations, new TranscriptStore(database), accounts.Users).Map(router);
+        new ActionItemEndpoints(actionItems).Map(router);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
             peer => _gate!.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500), peer), log).Map(router); // the gate is set below, before any request
         map?.Invoke(router, this);

@@ -5,7 +5,11 @@ using FriendLite.Edge.Transcription;
 
 namespace FriendLite.Edge.Server;
 
-/// <summary><c>GET /health</c> (liveness with component checks) and <c>GET /readiness</c>.</summary>
+/// <summary>
+/// <c>GET /health</c> (liveness with component checks), <c>GET /readiness</c>, and Friend-Lite's
+/// pre-flight <c>GET /api/auth/health</c>. Each also carries the fields Friend-Lite's clients read
+/// (<c>timestamp</c> in unix seconds, <c>services</c>, <c>overall_healthy</c>, <c>critical_services_healthy</c>).
+/// </summary>
 internal static class HealthEndpoints
 {
     public static string Version { get; } =
@@ -15,6 +19,8 @@ internal static class HealthEndpoints
     {
         router.MapGet("/health", context => HealthAsync(context, server), Access.Anonymous);
         router.MapGet("/readiness", context => ReadinessAsync(context, server), Access.Anonymous);
+        router.MapGet("/api/auth/health", context => AuthHealthAsync(context, server), Access.Anonymous);
+        router.MapGet("/auth/health", context => AuthHealthAsync(context, server), Access.Anonymous);
         return router;
     }
 
@@ -45,7 +51,17 @@ internal static class HealthEndpoints
         };
         var activity = new ActivityHealth(server.Sessions.Count, server.Scheduler?.Queued ?? 0, server.Scheduler?.Running ?? 0,
             database.Status == "ok" ? await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken) : 0);
-        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits, activity);
+        // Friend-Lite's view: healthy means "ok", except transcription nobody asked for; only the database is critical.
+        var services = components.ToDictionary(
+            c => c.Key,
+            c => new ServiceHealth(c.Value.Status, c.Value.Status == "ok" || (c.Key == "transcription" && !TranscriptionSetup.Transcribes(server.Options)), c.Key == "database"));
+        var body = new HealthResponse(status, Version, Math.Round(server.Uptime.TotalSeconds, 3), components, limits, activity)
+        {
+            Timestamp = Now(server),
+            Services = services,
+            OverallHealthy = services.Values.All(s => s.Healthy),
+            CriticalServicesHealthy = services.Values.All(s => s.Healthy || !s.Critical),
+        };
         await context.WriteJsonAsync(status == "unhealthy" ? 503 : 200, body, HttpJsonContext.Default.HealthResponse);
     }
 
@@ -53,19 +69,29 @@ internal static class HealthEndpoints
     {
         if (server.IsStopping)
         {
-            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", "shutting down"), HttpJsonContext.Default.ReadinessResponse);
+            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", "shutting down") { Timestamp = Now(server) }, HttpJsonContext.Default.ReadinessResponse);
             return;
         }
 
         var database = await CheckDatabaseAsync(server.Database, context.CancellationToken);
         if (database.Status != "ok")
         {
-            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", database.Detail), HttpJsonContext.Default.ReadinessResponse);
+            await context.WriteJsonAsync(503, new ReadinessResponse("not_ready", database.Detail) { Timestamp = Now(server) }, HttpJsonContext.Default.ReadinessResponse);
             return;
         }
 
-        await context.WriteJsonAsync(200, new ReadinessResponse("ready", null), HttpJsonContext.Default.ReadinessResponse);
+        await context.WriteJsonAsync(200, new ReadinessResponse("ready", null) { Timestamp = Now(server) }, HttpJsonContext.Default.ReadinessResponse);
     }
+
+    /// <summary>Friend-Lite's app asks this before signing in: can accounts be checked? The memory search lives in the same database.</summary>
+    private static async Task AuthHealthAsync(RequestContext context, EdgeServer server)
+    {
+        var database = await CheckDatabaseAsync(server.Database, context.CancellationToken);
+        var ok = database.Status == "ok";
+        await context.WriteJsonAsync(ok ? 200 : 503, new AuthHealthResponse(ok ? "ok" : "error", database.Status, database.Status, Now(server)), HttpJsonContext.Default.AuthHealthResponse);
+    }
+
+    private static long Now(EdgeServer server) => server.Options.Time.GetUtcNow().ToUnixTimeSeconds();
 
     private static async Task<ComponentHealth> CheckDatabaseAsync(Database database, CancellationToken cancellationToken)
     {

@@ -83,6 +83,19 @@ internal sealed class UserStore(Database database)
     public Task<bool> SetDisplayNameAsync(string id, string? displayName, CancellationToken cancellationToken) =>
         UpdateAsync("display_name = $value", id, (object?)displayName ?? DBNull.Value, cancellationToken);
 
+    /// <summary>Changes a user's email; false when another live user has it already (emails compare case-insensitively).</summary>
+    public async Task<bool> SetEmailAsync(string id, string email, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await UpdateAsync("email = $value", id, email, cancellationToken);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT: the email is taken */)
+        {
+            return false;
+        }
+    }
+
     public Task<bool> SetActiveAsync(string id, bool active, CancellationToken cancellationToken) =>
         UpdateAsync("is_active = $value", id, active ? 1 : 0, cancellationToken);
 

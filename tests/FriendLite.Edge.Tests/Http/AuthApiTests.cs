@@ -220,11 +220,15 @@ public sealed class AuthApiTests
         using var list = JsonDocument.Parse(await admin.GetStringAsync("/api/users"));
         using var login = await LoginAsync(server, "new@example.com", Password);
 
+        // Friend-Lite's answer: a message, the new id and the email; the record itself is in the list.
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         using var body = JsonDocument.Parse(await created.Content.ReadAsStringAsync());
-        Assert.Equal("New Person", body.RootElement.GetProperty("display_name").GetString());
-        Assert.Equal(24, body.RootElement.GetProperty("id").GetString()!.Length);
+        var id = body.RootElement.GetProperty("user_id").GetString()!;
+        Assert.Equal(24, id.Length);
+        Assert.Equal("new@example.com", body.RootElement.GetProperty("user_email").GetString());
+        Assert.Equal("User new@example.com created successfully", body.RootElement.GetProperty("message").GetString());
         Assert.Equal(2, list.RootElement.GetArrayLength());
+        Assert.Equal("New Person", list.RootElement.EnumerateArray().Single(u => u.GetProperty("id").GetString() == id).GetProperty("display_name").GetString());
         Assert.Equal(HttpStatusCode.OK, login.StatusCode);
     }
 
@@ -277,7 +281,14 @@ public sealed class AuthApiTests
         using var again = await admin.DeleteAsync($"/api/users/{ann.Id}");
         var (reused, _) = await server.CreateUserAsync("ann@example.com");
 
-        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        using (var body = JsonDocument.Parse(await deleted.Content.ReadAsStringAsync()))
+        {
+            Assert.Contains("their data is kept", body.RootElement.GetProperty("message").GetString(), StringComparison.Ordinal);
+            Assert.True(body.RootElement.GetProperty("deleted_data").GetProperty("user_deleted").GetBoolean());
+            Assert.False(body.RootElement.GetProperty("deleted_data").GetProperty("data_deleted").GetBoolean());
+        }
+
         Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
         Assert.Equal(1L, await CountConversationsAsync(server, ann.Id));
@@ -299,7 +310,10 @@ public sealed class AuthApiTests
         using var deleted = await admin.DeleteAsync($"/api/users/{ann.Id}?delete_data=true");
 
         Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
-        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
+        using var body = JsonDocument.Parse(await deleted.Content.ReadAsStringAsync());
+        Assert.True(body.RootElement.GetProperty("deleted_data").GetProperty("data_deleted").GetBoolean());
+        Assert.Equal(1, body.RootElement.GetProperty("deleted_data").GetProperty("audio_files_removed").GetInt32());
         Assert.Equal(0L, await CountConversationsAsync(server, ann.Id));
         Assert.False(File.Exists(audio));
     }
@@ -319,7 +333,7 @@ public sealed class AuthApiTests
         using var deleted = await admin.DeleteAsync($"/api/users/{ann.Id}?delete_data=true");
 
         // The device is told before the data goes, so no session goes on recording into a deleted WAV.
-        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted.StatusCode);
         var (status, reason) = await device.WaitForCloseAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(System.Net.WebSockets.WebSocketCloseStatus.PolicyViolation, status);
         Assert.Equal("the account was deleted", reason);

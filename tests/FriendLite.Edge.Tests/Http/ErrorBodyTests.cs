@@ -34,7 +34,8 @@ public sealed class ErrorBodyTests
     [Theory]
     [InlineData("{\"email\":\"a@example.com\",\"password\":\"correct horse battery\",\"role\":\"god\"}", "The JSON body has an unknown field 'role'.")]
     [InlineData("{\"email\":\"a@example.com\",\n \"password\": correct}", "The JSON body is not valid JSON (at line 2, byte 14).")]
-    [InlineData("{\"email\":\"a@example.com\",\"is_admin\":\"yes\"}", "The JSON body has a value of the wrong type at $.is_admin.")]
+    [InlineData("{\"email\":\"a@example.com\",\"is_admin\":\"maybe\"}", "The JSON body has a value of the wrong type at $.is_admin.")]
+    [InlineData("{\"email\":\"a@example.com\",\"is_admin\":2}", "The JSON body has a value of the wrong type at $.is_admin.")]
     public async Task CreateUser_BadJson_GetsOurSentence(string json, string detail)
     {
         await using var server = await TestServer.StartAsync();
