@@ -34,7 +34,11 @@ internal sealed record ServiceHealth(string Status, bool Healthy, bool Critical)
 internal sealed record AuthHealthResponse(string Status, string Database, string MemoryService, long Timestamp);
 
 /// <summary>What the server is doing now: devices connected, transcription segments waiting in memory and running, durable jobs waiting.</summary>
-internal sealed record ActivityHealth(int Devices, int TranscriptionQueued, int TranscriptionRunning, int JobsPending);
+internal sealed record ActivityHealth(int Devices, int TranscriptionQueued, int TranscriptionRunning, int JobsPending)
+{
+    /// <summary>Closed conversations waiting for extraction (memories, action items, a title), usually until their transcription is done.</summary>
+    public int ExtractionsPending { get; init; }
+}
 
 /// <summary>The space limits and what they refused since start (<c>--max-realtime-factor</c>, 0 is no limit; <c>--min-free-disk</c>).</summary>
 internal sealed record LimitsHealth(double MaxRealtimeFactor, double RealtimeBurstSeconds, long SessionsOverRealtime)

@@ -36,6 +36,7 @@ internal static class HealthEndpoints
                 ? new("ok", server.TranscriptionStatus[4..])
                 : new("unavailable", server.TranscriptionStatus["unavailable: ".Length..]),
             ["vad"] = server.Vad,
+            ["memory"] = new("ok", server.MemoryStatus),
         };
         // Degraded, not ok, when something asked for is missing: a model that did not load, a Silero VAD that fell back.
         var wanted = TranscriptionSetup.Transcribes(server.Options) && !server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal);
@@ -50,7 +51,10 @@ internal static class HealthEndpoints
             SessionsClosedLowDisk = server.Disk.SessionsClosed,
         };
         var activity = new ActivityHealth(server.Sessions.Count, server.Scheduler?.Queued ?? 0, server.Scheduler?.Running ?? 0,
-            database.Status == "ok" ? await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken) : 0);
+            database.Status == "ok" ? await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken) : 0)
+        {
+            ExtractionsPending = database.Status == "ok" ? await server.Jobs.CountAsync(ConversationStore.ExtractJobKind, "pending", context.CancellationToken) : 0,
+        };
         // Friend-Lite's view: healthy means "ok", except transcription nobody asked for; only the database is critical.
         var services = components.ToDictionary(
             c => c.Key,

@@ -128,6 +128,9 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
 
         var failed = backlog.Failed > 0 ? $", {backlog.Failed} failed (see 'friendlite-edge jobs list --state failed')" : ", none failed";
         await Line("backlog", $"{backlog.Pending} transcription {(backlog.Pending == 1 ? "job" : "jobs")} waiting, {backlog.Running} running{failed}");
+        var extraction = backlog.Extraction;
+        var extractionFailed = extraction.Failed > 0 ? $", {extraction.Failed} failed (see 'friendlite-edge jobs list --kind extract --state failed')" : ", none failed";
+        await Line("extraction", $"{extraction.Pending} {(extraction.Pending == 1 ? "conversation" : "conversations")} waiting for memories, {extraction.Running} running{extractionFailed}");
     }
 
     private static async Task<Backlog> ReadBacklogAsync(string dataDirectory, CancellationToken cancellationToken)
@@ -136,10 +139,15 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
         {
             var jobs = new JobStore(Database.Open(dataDirectory), TimeProvider.System);
             var kind = TranscriptionScheduler.JobKind;
+            const string extract = ConversationStore.ExtractJobKind;
             return new Backlog(
                 await jobs.CountAsync(kind, "pending", cancellationToken),
                 await jobs.CountAsync(kind, "running", cancellationToken),
-                await jobs.CountAsync(kind, "failed", cancellationToken));
+                await jobs.CountAsync(kind, "failed", cancellationToken))
+            {
+                Extraction = (await jobs.CountAsync(extract, "pending", cancellationToken), await jobs.CountAsync(extract, "running", cancellationToken),
+                    await jobs.CountAsync(extract, "failed", cancellationToken)),
+            };
         }
         catch (StartupException ex)
         {
@@ -165,5 +173,9 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
     private static string Number(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number ? value.GetInt64().ToString(CultureInfo.InvariantCulture) : "-";
 
-    private readonly record struct Backlog(int Pending, int Running, int Failed, string? Problem = null);
+    private readonly record struct Backlog(int Pending, int Running, int Failed, string? Problem = null)
+    {
+        /// <summary>Closed conversations waiting for, or being, extracted into memories, and those whose extraction failed.</summary>
+        public (int Pending, int Running, int Failed) Extraction { get; init; }
+    }
 }
