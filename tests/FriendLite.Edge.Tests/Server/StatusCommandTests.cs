@@ -52,6 +52,7 @@ public sealed class StatusCommandTests
         Assert.Equal(
             $"No server is running on {dir.Path}.\n" +
             "  backlog        0 transcription jobs waiting, 0 running, none failed\n" +
+            "  extraction     0 conversations waiting for memories, 0 running, none failed\n" +
             $"Start one with 'friendlite-edge serve --data-dir {dir.Path}'.\n",
             output);
     }
