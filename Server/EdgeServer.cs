@@ -7,6 +7,7 @@ using FriendLite.Edge.Http;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Uploads;
 
 namespace FriendLite.Edge.Server;
 
@@ -57,13 +58,18 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var conversations = new ConversationStore(database);
+        var speech = new SpeechJobs(conversations, Jobs, sessionSettings.CreateDetector, options.Time) { Enabled = engine is not null };
+        var uploads = new AudioUploads(options.DataDirectory, conversations, speech, options.Time, log);
+        uploads.ClearLeftovers(); // before the port is open: no upload is under way
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
-            .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
+        new ConversationEndpoints(conversations, new TranscriptStore(database), new MemoryStore(database, options.Time), new ActionItemStore(database, options.Time), speech,
+            options.Time, log).Map(router);
+        new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
             peer => _gate!.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500), peer), log).Map(router); // the gate is set below, before any request
         map?.Invoke(router, this);
