@@ -122,8 +122,18 @@ internal static class ServeCommand
     }
 
     /// <summary>A size as <c>--min-free-disk</c> reads one (<c>500M</c>, <c>2G</c>, bytes), above zero and not a share of the disk.</summary>
-    private static long ParseUploadSize(string text) =>
-        MinFreeDisk.Parse(text) is { Percent: 0, Bytes: > 0 } size ? size.Bytes : throw new FormatException("is not a size above zero (e.g. 500M, 2G)");
+    private static long ParseUploadSize(string text)
+    {
+        const string problem = "is not a size above zero (e.g. 500M, 2G)";
+        try
+        {
+            return MinFreeDisk.Parse(text) is { Percent: 0, Bytes: > 0 } size ? size.Bytes : throw new FormatException(problem);
+        }
+        catch (FormatException ex) when (ex.Message != problem)
+        {
+            throw new FormatException(problem, ex);
+        }
+    }
 
     /// <summary>An option's value for a validator; null when it did not parse (it reports its own error).</summary>
     private static T? ParsedOrNull<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option)
