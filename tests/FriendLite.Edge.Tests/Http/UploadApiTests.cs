@@ -129,6 +129,19 @@ public sealed class UploadApiTests
     }
 
     [Fact]
+    public async Task Upload_ChunkedPastWhatTheGateDecodes_Is413SayingToSendALength()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (_, token) = await server.CreateUserAsync("ann@example.com");
+
+        var answer = await RawHttp.SendAsync(server.Port, "POST /api/process-audio-files HTTP/1.1\r\nHost: x\r\n" + $"Authorization: Bearer {token}\r\n"
+            + "Content-Type: multipart/form-data; boundary=B\r\nTransfer-Encoding: chunked\r\n\r\n200000\r\n--B\r\n");
+
+        Assert.Equal(413, answer.Status);
+        Assert.Contains("send larger bodies with a Content-Length", answer.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Upload_MalformedOrEmptyOrNotMultipart_IsRefusedInWords_AndCreatesNothing()
     {
         await using var server = await TestServer.StartAsync();
