@@ -44,7 +44,7 @@ internal sealed class UploadEndpoints(AudioUploads uploads, long maxBytes, FreeS
                         received.Add((fileName.Length > 0 ? fileName : $"file {received.Count + 1}", file.Name));
                         await reader.CopyBodyAsync(file, context.CancellationToken);
                     }
-                    else if (section.Name is "device_name" or "client_name")
+                    else if (section.Name == "device_name")
                     {
                         deviceName = await reader.ReadTextAsync(MaxFieldBytes, context.CancellationToken);
                     }

@@ -8,7 +8,9 @@ internal static class ConversationSeed
 {
     /// <summary>
     /// A conversation of <paramref name="userId"/> whose audio is <paramref name="samples"/> (16 kHz
-    /// mono) in its WAV under the data directory; closed (which queues its extraction) unless <paramref name="open"/>.
+    /// mono) in its WAV under the data directory; closed unless <paramref name="open"/>, as if its
+    /// extraction had already run: no extraction job is queued, so the server's extraction worker
+    /// leaves what a test writes alone.
     /// </summary>
     public static async Task<ConversationRow> AddAsync(TestServer server, string userId, short[] samples, bool open = false, string clientId = "seeded-pendant",
         DateTimeOffset? started = null)
@@ -22,7 +24,13 @@ internal static class ConversationSeed
         await store.CreateAsync(new ConversationRow(id, userId, clientId, start, null, path, 16000, 0, "open"), default);
         if (!open)
         {
-            await store.CloseAsync(id, start.AddSeconds(samples.Length / 16000.0), samples.Length, "closed", default);
+            await using var connection = await server.Server.Database.OpenConnectionAsync(default);
+            await using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE conversations SET state = 'closed', ended_at = $ended, sample_count = $samples WHERE id = $id;";
+            command.Parameters.AddWithValue("$id", id);
+            command.Parameters.AddWithValue("$ended", start.AddSeconds(samples.Length / 16000.0).ToUnixTimeMilliseconds());
+            command.Parameters.AddWithValue("$samples", samples.Length);
+            await command.ExecuteNonQueryAsync();
         }
 
         return (await store.FindAsync(id, default))!;
