@@ -129,6 +129,25 @@ public sealed class UploadApiTests
     }
 
     [Fact]
+    public async Task Upload_ThatWouldTakeTheDiskBelowMinFreeDisk_Is507_AndCreatesNothing()
+    {
+        const long MiB = 1024 * 1024;
+        await using var server = await TestServer.StartAsync(configure: o => o with
+        {
+            MinFreeDisk = MinFreeDisk.Parse("100M"),
+            FreeSpace = _ => new DiskUsage((100 * MiB) + (MiB / 2), 1000 * MiB), // half a MiB to spare; the upload and its copy need 0.7
+        });
+        var (ann, token) = await server.CreateUserAsync("ann@example.com");
+        using var client = server.ClientWithToken(token);
+
+        using var response = await client.PostAsync("/api/process-audio-files", Form(("jfk.wav", await File.ReadAllBytesAsync(Fixtures.Path("jfk.wav")))));
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, response.StatusCode);
+        Assert.Contains("MiB to spare above --min-free-disk", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Empty(await new ConversationStore(server.Server.Database).ListAsync(ann.Id, 10, default));
+    }
+
+    [Fact]
     public async Task Upload_ChunkedPastWhatTheGateDecodes_Is413SayingToSendALength()
     {
         await using var server = await TestServer.StartAsync();
