@@ -51,14 +51,14 @@ internal static class WavFile
 
     /// <summary>
     /// Reads a PCM WAV (8, 16, 24 or 32-bit integer, or 32-bit float; any rate and channel count
-    /// the server accepts from devices) as 16 kHz mono, converted as device audio is (<see cref="PcmConverter"/>).
+    /// the server accepts from devices) as 16 kHz mono, converted as device audio is (<see cref="WavSpeechReader"/>).
     /// </summary>
     public static short[] ReadSpeech(string path)
     {
-        byte[] bytes;
+        FileStream file;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -72,30 +72,17 @@ internal static class WavFile
             throw new InvalidDataException($"The audio file {path} {problem}: give a PCM WAV file.", ex);
         }
 
-        var (format, range, isFloat) = Parse(bytes, path, allowFloat: true);
-        var data = bytes.AsSpan(range);
-        if (isFloat)
+        using (file)
         {
-            // 32-bit float samples in [-1, 1]: to 16-bit, then the same conversion as integer PCM.
-            var floats = MemoryMarshal.Cast<byte, float>(data[..(data.Length & ~3)]);
-            var shorts = new short[floats.Length];
-            for (var i = 0; i < floats.Length; i++)
+            using var reader = WavSpeechReader.Open(file, path);
+            var samples = new List<short>();
+            for (var chunk = reader.ReadChunk(); !chunk.IsEmpty; chunk = reader.ReadChunk())
             {
-                shorts[i] = SampleConversion.ToInt16(floats[i]);
+                samples.AddRange(chunk);
             }
 
-            format = format with { Width = 2 };
-            data = MemoryMarshal.AsBytes(shorts.AsSpan());
+            return samples.Count > 0 ? [.. samples] : throw Refuse(path, "has no audio data");
         }
-
-        if (format.Problem() is { } unsupported)
-        {
-            throw Refuse(path, $"has audio the server cannot convert ({unsupported})");
-        }
-
-        using var converter = new PcmConverter(format);
-        var samples = converter.Convert(data[..(data.Length - data.Length % format.BytesPerFrame)]).ToArray();
-        return samples.Length > 0 ? samples : throw Refuse(path, "has no audio data");
     }
 
     /// <summary>The format and where the samples are (offset and length within <paramref name="bytes"/>).</summary>
@@ -103,7 +90,7 @@ internal static class WavFile
     {
         if (bytes.Length < 12 || !bytes[..4].SequenceEqual("RIFF"u8) || !bytes[8..12].SequenceEqual("WAVE"u8))
         {
-            throw new InvalidDataException($"The audio file {name} is not a WAV file: convert it to a PCM WAV file, e.g. with 'ffmpeg -i IN -ac 1 -ar 16000 OUT.wav'.");
+            throw NotWav(name);
         }
 
         AudioFormat? format = null;
@@ -131,7 +118,7 @@ internal static class WavFile
         throw Refuse(name, "has no audio data");
     }
 
-    private static (AudioFormat Format, bool IsFloat) ReadFormat(ReadOnlySpan<byte> fmt, string name, bool allowFloat)
+    internal static (AudioFormat Format, bool IsFloat) ReadFormat(ReadOnlySpan<byte> fmt, string name, bool allowFloat)
     {
         if (fmt.Length < 16)
         {
@@ -155,7 +142,10 @@ internal static class WavFile
         return (new AudioFormat((int)BinaryPrimitives.ReadUInt32LittleEndian(fmt[4..]), bits / 8, BinaryPrimitives.ReadUInt16LittleEndian(fmt[2..])), isFloat);
     }
 
-    private static InvalidDataException Refuse(string name, string problem) =>
+    internal static InvalidDataException NotWav(string name) =>
+        new($"The audio file {name} is not a WAV file: convert it to a PCM WAV file, e.g. with 'ffmpeg -i IN -ac 1 -ar 16000 OUT.wav'.");
+
+    internal static InvalidDataException Refuse(string name, string problem) =>
         new($"The audio file {name} {problem}: give a PCM WAV file (e.g. convert it with 'sox in.wav -b 16 out.wav').");
 
     /// <summary>Samples [start, end) of a 16-bit mono WAV this server wrote, as floats in [-1, 1]; fewer when the file is shorter.</summary>

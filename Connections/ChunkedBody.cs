@@ -132,7 +132,8 @@ internal sealed class ChunkedBody(long maxBytes)
     {
         if (Decoded.Length + _remaining > maxBytes)
         {
-            throw new HeadRefusal(413, $"The request body is larger than the {maxBytes / 1024} KiB allowed.");
+            // Decoded whole before it is forwarded, so a chunked body stays small; uploads send a Content-Length (curl -F and browsers do).
+            throw new HeadRefusal(413, $"The request body is larger than the {maxBytes / 1024} KiB a chunked body may be: send larger bodies with a Content-Length.");
         }
 
         _state = _remaining == 0 ? State.TrailerLineStart : State.Data;

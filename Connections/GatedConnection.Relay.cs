@@ -136,6 +136,7 @@ internal sealed partial class GatedConnection
                 }
 
                 Volatile.Write(ref _lastResponse, _gate.Time.GetTimestamp());
+                Volatile.Write(ref _awaitingAnswer, 0);
                 if (Limits.RelayPause is { } pause)
                 {
                     await pause(RelayStage.Write);

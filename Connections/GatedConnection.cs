@@ -36,6 +36,9 @@ internal sealed partial class GatedConnection : IDisposable
     private long _phaseStart;
     private long _bodyBytes;
     private long _lastResponse;
+
+    /// <summary>1 from forwarding a request until the host's first byte after it: the host is at work, the connection is not idle.</summary>
+    private int _awaitingAnswer;
     private int _expiry = -1;
 
     public GatedConnection(Socket client, IPEndPoint remote, ConnectionGate gate)
@@ -138,7 +141,9 @@ internal sealed partial class GatedConnection : IDisposable
         ConnectionEnd? expired = phase switch
         {
             Phase.Head when since > Limits.HeaderTimeout => ConnectionEnd.HeaderTimeout,
-            Phase.Idle when time.GetElapsedTime(Math.Max(Volatile.Read(ref _phaseStart), Volatile.Read(ref _lastResponse)), now) > Limits.KeepAliveTimeout => ConnectionEnd.Idle,
+            // A request whose answer takes long (an upload being converted) is not an idle connection.
+            Phase.Idle when Volatile.Read(ref _awaitingAnswer) == 0
+                && time.GetElapsedTime(Math.Max(Volatile.Read(ref _phaseStart), Volatile.Read(ref _lastResponse)), now) > Limits.KeepAliveTimeout => ConnectionEnd.Idle,
             Phase.Body when since > Limits.BodyGracePeriod && Volatile.Read(ref _bodyBytes) < Limits.MinBodyBytesPerSecond * since.TotalSeconds => ConnectionEnd.BodyTooSlow,
             _ => null,
         };
@@ -178,6 +183,7 @@ internal sealed partial class GatedConnection : IDisposable
                 }
 
                 await ConnectUpstreamAsync(token);
+                Volatile.Write(ref _awaitingAnswer, 1);
                 await SendAllAsync(_upstream!, Rewrite(head, decoded.Length), token);
                 await SendAllAsync(_upstream!, decoded.GetBuffer().AsMemory(0, (int)decoded.Length), token);
                 if (!head.KeepAlive)
@@ -191,6 +197,7 @@ internal sealed partial class GatedConnection : IDisposable
             }
 
             await ConnectUpstreamAsync(token);
+            Volatile.Write(ref _awaitingAnswer, 1);
             await SendAllAsync(_upstream!, Rewrite(head), token);
             if (head.IsUpgrade)
             {

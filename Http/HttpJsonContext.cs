@@ -110,7 +110,20 @@ internal sealed record ConversationResponse(
     DateTimeOffset StartedAt,
     DateTimeOffset? EndedAt,
     double DurationSeconds,
-    string State);
+    string State)
+{
+    /// <summary>Set by extraction: at most six words; null until the conversation is extracted.</summary>
+    public string? Title { get; init; }
+
+    public string? Summary { get; init; }
+
+    /// <summary>The conversation's memories and action items, in <c>GET /api/conversations/{id}</c> only.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ConversationMemoryItem>? MemoryItems { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ConversationActionItem>? ActionItems { get; init; }
+}
 
 internal sealed record ConversationsResponse(IReadOnlyDictionary<string, List<ConversationResponse>> Conversations);
 

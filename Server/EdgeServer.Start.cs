@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
@@ -50,7 +51,10 @@ internal sealed partial class EdgeServer
             var accounts = new AccountService(users, new PasswordHasher(options.PasswordIterations, hashing, options.OnPasswordHash), tokens, options.TokenLifetime);
             await AdminBootstrap.RunAsync(accounts, options.Admin, dataDirectory, log, cancellationToken);
             var jobs = new JobStore(database, options.Time);
-            var uncut = TranscriptionSetup.Transcribes(options) ? new UncutSpeechRecovery(new TranscriptStore(database), jobs, log) : null;
+            // Recovery runs before a Silero model is loaded: the energy VAD finds the speech a crash left uncut.
+            var uncut = TranscriptionSetup.Transcribes(options)
+                ? new UncutSpeechRecovery(new TranscriptStore(database), new SpeechJobs(new ConversationStore(database), jobs, () => new EnergyVad(new VadSettings()), options.Time), log)
+                : null;
             await ConversationRecovery.RunAsync(new ConversationStore(database), log, cancellationToken, uncut);
             var recovered = await jobs.RecoverAsync(cancellationToken);
             await QueueMissingExtractionsAsync(database, options, log, cancellationToken);

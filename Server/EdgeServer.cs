@@ -8,6 +8,7 @@ using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
+using FriendLite.Edge.Uploads;
 
 namespace FriendLite.Edge.Server;
 
@@ -59,20 +60,26 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         var conversations = new ConversationStore(database);
+        var transcripts = new TranscriptStore(database);
+        var memories = new MemoryStore(database, options.Time);
+        var actionItems = new ActionItemStore(database, options.Time);
         _languageModel = options.LanguageModel?.Invoke() ?? (options.Llm is { } llm ? new LlmClient(llm, log, options.Time) : null);
-        Extraction = new ExtractionWorker(new MemorySources(conversations, new TranscriptStore(database), new MemoryStore(database, options.Time), Jobs), _languageModel, options.TimeZone, log)
+        Extraction = new ExtractionWorker(new MemorySources(conversations, transcripts, memories, Jobs), _languageModel, options.TimeZone, log)
         {
             PollInterval = options.ExtractionPollInterval,
         };
+        var speech = new SpeechJobs(conversations, Jobs, sessionSettings.CreateDetector, options.Time) { Enabled = engine is not null };
+        var uploads = new AudioUploads(options.DataDirectory, conversations, speech, options.Time, log);
+        uploads.ClearLeftovers(); // before the port is open: no upload is under way
         var router = new Router()
             .MapHealth(this)
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
-            .MapConversations(conversations, new TranscriptStore(database))
             .MapJobs(Jobs, log);
-        var actionItems = new ActionItemStore(database, options.Time);
-        new MemoryEndpoints(new MemoryStore(database, options.Time), actionItems, conversations, new TranscriptStore(database), accounts.Users).Map(router);
+        new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, options.Time, log).Map(router);
+        new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);
+        new MemoryEndpoints(memories, actionItems, conversations, transcripts, accounts.Users).Map(router);
         new ActionItemEndpoints(actionItems).Map(router);
         new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
             peer => _gate!.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500), peer), log).Map(router); // the gate is set below, before any request

@@ -36,6 +36,9 @@ internal static class ServeCommand
         var minFreeDisk = CliOptions.Create("--min-free-disk",
             "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
             () => MinFreeDisk.Default, MinFreeDisk.Parse, shown: "1G");
+        var maxUploadSize = CliOptions.Create("--max-upload-size",
+            "The largest upload POST /api/process-audio-files takes, all its files together (e.g. 500M, 2G); larger is refused with 413.", "SIZE",
+            () => ServerOptions.DefaultMaxUploadSize, ParseUploadSize, shown: "1G");
         var model = TranscribeCommand.ModelOption();
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
@@ -58,7 +61,7 @@ internal static class ServeCommand
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
-            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize,
         };
         foreach (var option in memory.All)
         {
@@ -113,6 +116,7 @@ internal static class ServeCommand
                 MaxSessions = parse.GetValue(maxSessions),
                 MaxRealtimeFactor = parse.GetValue(maxRealtimeFactor),
                 MinFreeDisk = parse.GetValue(minFreeDisk)!,
+                MaxUploadSize = parse.GetValue(maxUploadSize),
                 ModelPath = parse.GetValue(model),
                 Threads = parse.GetValue(threads),
                 TemperatureFallback = !parse.GetValue(noFallback),
@@ -127,6 +131,20 @@ internal static class ServeCommand
             return await RunAsync(options, log, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>A size as <c>--min-free-disk</c> reads one (<c>500M</c>, <c>2G</c>, bytes), above zero and not a share of the disk.</summary>
+    private static long ParseUploadSize(string text)
+    {
+        const string problem = "is not a size above zero (e.g. 500M, 2G)";
+        try
+        {
+            return MinFreeDisk.Parse(text) is { Percent: 0, Bytes: > 0 } size ? size.Bytes : throw new FormatException(problem);
+        }
+        catch (FormatException ex) when (ex.Message != problem)
+        {
+            throw new FormatException(problem, ex);
+        }
     }
 
     /// <summary>An option's value for a validator; null when it did not parse (it reports its own error).</summary>

@@ -90,6 +90,12 @@ internal sealed record ServerOptions(
     /// <summary>Free space kept in the data directory's file system; below it recording pauses.</summary>
     public MinFreeDisk MinFreeDisk { get; init; } = MinFreeDisk.Default;
 
+    /// <summary>The largest request body <c>POST /api/process-audio-files</c> takes (<c>--max-upload-size</c>); larger is refused with 413.</summary>
+    public long MaxUploadSize { get; init; } = DefaultMaxUploadSize;
+
+    /// <summary>1 GiB: an hour of 44.1 kHz stereo 16-bit WAV, three of 48 kHz mono.</summary>
+    public const long DefaultMaxUploadSize = 1L << 30;
+
     /// <summary>How often (on <see cref="Time"/>) the free space is checked.</summary>
     public TimeSpan DiskCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
 

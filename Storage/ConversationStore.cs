@@ -21,7 +21,7 @@ internal sealed record ConversationRow(
 }
 
 /// <summary>Conversations and per-user client records: who owns which device and which audio.</summary>
-internal sealed class ConversationStore(Database database)
+internal sealed partial class ConversationStore(Database database)
 {
     public async Task CreateAsync(ConversationRow conversation, CancellationToken cancellationToken)
     {

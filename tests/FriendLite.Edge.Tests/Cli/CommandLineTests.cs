@@ -24,7 +24,7 @@ public sealed class CommandLineTests
         var (code, output, _) = await RunAsync("serve", "--help");
 
         Assert.Equal(0, code);
-        foreach (var option in new[] { "--host", "--port", "--data-dir", "--log-level", "--offline", "--shutdown-timeout", "--max-realtime-factor", "--min-free-disk" })
+        foreach (var option in new[] { "--host", "--port", "--data-dir", "--log-level", "--offline", "--shutdown-timeout", "--max-realtime-factor", "--min-free-disk", "--max-upload-size" })
         {
             Assert.Contains(option, output, StringComparison.Ordinal);
             Assert.Contains(CliOptions.EnvironmentName(option), output, StringComparison.Ordinal);
@@ -46,6 +46,9 @@ public sealed class CommandLineTests
     [InlineData("--min-free-disk", "2X", "--min-free-disk '2X' is not a size (e.g. 500M, 2G, 5%).")]
     [InlineData("--min-free-disk", "-1G", "--min-free-disk '-1G' is not a size (e.g. 500M, 2G, 5%).")]
     [InlineData("--min-free-disk", "80%", "--min-free-disk '80%' is more than 50%.")]
+    [InlineData("--max-upload-size", "5%", "--max-upload-size '5%' is not a size above zero (e.g. 500M, 2G).")]
+    [InlineData("--max-upload-size", "0", "--max-upload-size '0' is not a size above zero (e.g. 500M, 2G).")]
+    [InlineData("--max-upload-size", "huge", "--max-upload-size 'huge' is not a size above zero (e.g. 500M, 2G).")]
     public async Task Serve_BadFlagValue_ExitsTwoWithOneSentence(string flag, string value, string expected)
     {
         var (code, _, error) = await RunAsync("serve", flag, value);

@@ -56,6 +56,7 @@ public sealed partial class HelpTests
     [InlineData("serve", "--token-lifetime", "[env: FRIENDLITE_TOKEN_LIFETIME] [default: 24h]")]
     [InlineData("serve", "--log-level", "[env: FRIENDLITE_LOG_LEVEL] [default: info]")]
     [InlineData("serve", "--min-free-disk", "[default: 1G]")]
+    [InlineData("serve", "--max-upload-size", "[env: FRIENDLITE_MAX_UPLOAD_SIZE] [default: 1G]")]
     [InlineData("serve", "--port", "[env: FRIENDLITE_PORT] [default: 8000]")]
     [InlineData("loadgen", "--log-level", "[default: info]")]
     [InlineData("token create", "--lifetime", "[default: 365d]")]
