@@ -197,6 +197,29 @@ internal static class Migrations
 
             CREATE INDEX jobs_by_conversation ON jobs (kind, state, (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END));
             """),
+        // A deleted job's id must never come back: a worker still holding a job that was deleted
+        // under it (its conversation or user deleted) records its outcome by id, and without
+        // AUTOINCREMENT SQLite may give that id to the next new job.
+        new(6, "job ids are never reused", """
+            CREATE TABLE jobs_v6 (
+                id           INTEGER PRIMARY KEY AUTOINCREMENT,
+                kind         TEXT NOT NULL,
+                payload      TEXT NOT NULL,
+                state        TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'running', 'done', 'failed', 'cancelled')),
+                attempts     INTEGER NOT NULL DEFAULT 0,
+                max_attempts INTEGER NOT NULL DEFAULT 5,
+                next_run_at  INTEGER NOT NULL,
+                last_error   TEXT,
+                created_at   INTEGER NOT NULL,
+                updated_at   INTEGER NOT NULL
+            );
+            INSERT INTO jobs_v6 (id, kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at)
+                SELECT id, kind, payload, state, attempts, max_attempts, next_run_at, last_error, created_at, updated_at FROM jobs;
+            DROP TABLE jobs;
+            ALTER TABLE jobs_v6 RENAME TO jobs;
+            CREATE INDEX jobs_due ON jobs (state, next_run_at);
+            CREATE INDEX jobs_by_conversation ON jobs (kind, state, (CASE WHEN json_valid(payload) THEN json_extract(payload, '$.conversation_id') END));
+            """),
     ];
 
     public static int Latest => All[^1].Version;

@@ -21,6 +21,28 @@ public sealed class JobStoreTests
     }
 
     [Fact]
+    public async Task DeletedJob_ItsIdIsNeverGivenToANewJob_SoALateOutcomeCannotSettleIt()
+    {
+        using var dir = new TempDirectory();
+        var database = Database.Open(dir.Path);
+        var jobs = new JobStore(database, TimeProvider.System);
+        await jobs.EnqueueAsync("extract", "{}", default);
+        var running = (await jobs.ClaimAsync("extract", default))!;
+        await using (var connection = await database.OpenConnectionAsync(default))
+        await using (var command = connection.CreateCommand())
+        {
+            command.CommandText = $"DELETE FROM jobs WHERE id = {running.Id};"; // its conversation was deleted under the worker
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var next = await jobs.EnqueueAsync("extract", "{}", default);
+        await jobs.CompleteAsync(running.Id, default); // the worker's late outcome
+
+        Assert.True(next > running.Id);
+        Assert.Equal("pending", (await jobs.FindAsync(next, default))!.State);
+    }
+
+    [Fact]
     public async Task Fail_RetriesWithBackoffThenGivesUp()
     {
         using var dir = new TempDirectory();
