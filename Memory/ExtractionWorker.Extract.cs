@@ -72,7 +72,11 @@ internal sealed partial class ExtractionWorker
         var similar = new Dictionary<long, StoredMemory>();
         foreach (var fact in facts)
         {
-            var found = await Transient.RetryAsync(() => sources.Memories.SearchAsync(userId, fact, SimilarPerFact, serverToken, excludeConversation: conversationId), cancellationToken: serverToken);
+            // Its topic words only: "User", "the", "no" would match most of a large store and cost a ranking of all of it.
+            var topic = string.Join(' ', fact.Split(' ', StringSplitOptions.RemoveEmptyEntries)
+                .Where(w => !Vocabulary.FunctionWords.Contains(w.Trim('.', ',', '!', '?', ';', ':').ToLowerInvariant())));
+            var query = topic.Length > 0 ? topic : fact;
+            var found = await Transient.RetryAsync(() => sources.Memories.SearchAsync(userId, query, SimilarPerFact, serverToken, excludeConversation: conversationId), cancellationToken: serverToken);
             foreach (var (memory, _) in found)
             {
                 similar.TryAdd(memory.Id, new StoredMemory(memory.Id, memory.Text));

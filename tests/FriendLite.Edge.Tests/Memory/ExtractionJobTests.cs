@@ -66,6 +66,7 @@ public sealed class ExtractionJobTests
     {
         using var hanging = new TcpListener(IPAddress.Loopback, 0);
         hanging.Start();
+        var baseline = Invariants.Take();
         var port = ((IPEndPoint)hanging.LocalEndpoint).Port;
         var data = new TempDirectory();
         string conversation;
@@ -105,6 +106,9 @@ public sealed class ExtractionJobTests
             var memories = await new MemoryStore(restarted.Server.Database, TimeProvider.System).ListByConversationAsync(conversation, default);
             Assert.Equal(["The furnace runs at 2000 degrees"], memories.Select(m => m.Text));
             Assert.Equal("llm", memories[0].Source);
+            await restarted.DisposeAsync();
+            accepted.ForEach(c => c.Dispose()); // the test's own end of the LLM connection
+            await Invariants.AssertProcessBackToAsync(baseline);
         }
         finally
         {
