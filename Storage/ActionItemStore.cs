@@ -141,21 +141,8 @@ internal sealed class ActionItemStore(Database database, TimeProvider time)
         command.Parameters.AddWithValue("$offset", due is { } o ? (int)o.Offset.TotalMinutes : DBNull.Value);
     }
 
-    private async Task<List<ActionItemRow>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var rows = new List<ActionItemRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(Read(reader));
-        }
-
-        return rows;
-    }
+    private Task<List<ActionItemRow>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, Read, cancellationToken);
 
     private static ActionItemRow Read(SqliteDataReader reader) => new(
         reader.GetInt64(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),

@@ -41,8 +41,21 @@ internal static class FullTextQuery
         }
 
         Flush(word, words);
-        return [.. words.Distinct(StringComparer.OrdinalIgnoreCase).Take(MaxWords)];
+        // "lives in Lyon" is a search for "lives" and "Lyon": a word that is in most documents ranks
+        // nothing but costs a ranking of most of them. A query of nothing else keeps them.
+        var distinct = words.Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var topical = distinct.Where(w => !s_stopWords.Contains(w)).ToList();
+        return [.. (topical.Count > 0 ? topical : distinct).Take(MaxWords)];
     }
+
+    /// <summary>English words too common to search by (articles, pronouns, auxiliaries, prepositions).</summary>
+    private static readonly System.Collections.Frozen.FrozenSet<string> s_stopWords = System.Collections.Frozen.FrozenSet.ToFrozenSet(
+    [
+        "a", "an", "the", "and", "or", "but", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about",
+        "is", "are", "was", "were", "be", "been", "am", "do", "does", "did", "have", "has", "had", "will", "would", "can", "could",
+        "i", "me", "my", "we", "our", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their",
+        "this", "that", "these", "those", "there", "what", "which", "who", "when", "where", "how", "so", "if", "not", "no",
+    ], StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Marks <c>highlight()</c> puts around each matched word, so <see cref="Score"/> can count them.</summary>
     public const string MarkOpen = "\u0001";

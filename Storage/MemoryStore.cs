@@ -100,21 +100,8 @@ internal sealed partial class MemoryStore(Database database, TimeProvider time)
         return [.. results.OrderByDescending(r => r.Item2)];
     }
 
-    private async Task<List<MemoryRow>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = sql;
-        bind(command);
-        var rows = new List<MemoryRow>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            rows.Add(Read(reader));
-        }
-
-        return rows;
-    }
+    private Task<List<MemoryRow>> QueryAsync(string sql, Action<SqliteCommand> bind, CancellationToken cancellationToken) =>
+        database.QueryAsync(sql, bind, Read, cancellationToken);
 
     private static async Task<long> InsertAsync(SqliteCommand command, string userId, string? conversationId, NewMemory memory, string source, DateTimeOffset now, CancellationToken cancellationToken)
     {

@@ -71,6 +71,22 @@ public sealed class MemoryStoreTests
         Assert.True(oatMilk[0].Score > oatMilk[1].Score && oatMilk[0].Score < 1 && oatMilk[1].Score > 0);
     }
 
+    [Fact]
+    public async Task Search_CommonWordsDoNotMatchOnTheirOwn_UnlessTheQueryHasNothingElse()
+    {
+        using var store = new Store();
+        var ann = await store.UserAsync("ann@example.com");
+        await store.Memories.AddAsync(ann, null, "My sister lives in Lyon", "user", [], default);
+        await store.Memories.AddAsync(ann, null, "The kiln is in the garage", "user", [], default);
+
+        var lyon = await store.Memories.SearchAsync(ann, "who lives in Lyon?", 10, default);
+        var onlyCommon = await store.Memories.SearchAsync(ann, "in the", 10, default);
+
+        Assert.Equal("My sister lives in Lyon", Assert.Single(lyon).Memory.Text);
+        Assert.True(lyon[0].Score >= 0.8, $"both words of the query matched, yet the score is {lyon[0].Score}");
+        Assert.Equal(2, onlyCommon.Count);
+    }
+
     [Theory]
     [InlineData("\"unbalanced")]
     [InlineData("tea AND NOT coffee")]
