@@ -67,6 +67,7 @@ internal sealed class UploadEndpoints(AudioUploads uploads, long maxBytes, FreeS
             foreach (var (fileName, path) in received)
             {
                 outcomes.Add(await uploads.ProcessAsync(context.CurrentUser.Id, clientId, fileName, path, context.CancellationToken));
+                uploads.Discard(path); // before the answer: a client that has it finds no temporary file left behind
             }
 
             await context.WriteJsonAsync(200, Response(outcomes, clientId), ConversationJsonContext.Default.UploadResponse);
