@@ -13,12 +13,18 @@ internal static partial class ActionItemFinder
     /// <summary>A description is cut here: an item is a line in a list, the sentence is its context.</summary>
     public const int MaxDescriptionWords = 15;
 
+    /// <summary>"Tomorrow morning at nine, remind me to": a due phrase this close before the trigger is the item's.</summary>
+    private const int MaxWordsBeforeTrigger = 6;
+
     /// <summary>Politeness after the task: "for me", "if you can".</summary>
     private static readonly string[][] s_trailingPhrases =
     [
         ["for", "me"], ["thank", "you"], ["if", "possible"], ["if", "you", "can"], ["when", "you", "can"], ["if", "you", "could"],
     ];
 
+    private static readonly Kind[] s_kinds = Enum.GetValues<Kind>();
+
+    /// <summary>The trigger pattern's groups, in its order: group 1 is <see cref="Kind.Reminder"/>, and so on.</summary>
     private enum Kind
     {
         Reminder,
@@ -34,7 +40,7 @@ internal static partial class ActionItemFinder
     public static List<ExtractedActionItem> Find(Sentence sentence, DateTimeOffset now, TimeZoneInfo zone)
     {
         var text = sentence.Text;
-        var triggers = Triggers(text);
+        var triggers = Triggers(text, sentence.Words);
         var question = text.TrimEnd().EndsWith('?');
         var items = new List<ExtractedActionItem>();
         for (var k = 0; k < triggers.Count; k++)
@@ -49,8 +55,8 @@ internal static partial class ActionItemFinder
                 continue;
             }
 
-            // The due phrase may come before the trigger ("On Friday, remind me to ...").
-            var regionStart = k == 0 ? 0 : index;
+            // The due phrase may come shortly before the trigger ("On Friday, remind me to ...").
+            var regionStart = k == 0 && CountWords(text.AsSpan(0, index)) <= MaxWordsBeforeTrigger ? 0 : index;
             var due = DueDateResolver.Resolve(text[regionStart..tailEnd], now, zone);
             var tail = text.ToCharArray(tailStart, tailEnd - tailStart);
             foreach (var span in due?.Spans ?? [])
@@ -71,10 +77,9 @@ internal static partial class ActionItemFinder
     }
 
     /// <summary>The triggers in order, with a plain imperative at the start ("Buy oat milk.") as one.</summary>
-    private static List<(int Index, int Length, Kind Kind)> Triggers(string text)
+    private static List<(int Index, int Length, Kind Kind)> Triggers(string text, Words words)
     {
         var triggers = new List<(int Index, int Length, Kind Kind)>();
-        var words = new Words(text);
         var first = 0;
         while (first < words.Count && Vocabulary.OpeningFillers.Contains(words[first]))
         {
@@ -88,7 +93,7 @@ internal static partial class ActionItemFinder
 
         foreach (Match match in Trigger().Matches(text))
         {
-            triggers.Add((match.Index, match.Length, Enum.GetValues<Kind>().First(k => match.Groups[k.ToString()].Success)));
+            triggers.Add((match.Index, match.Length, s_kinds.First(k => match.Groups[(int)k + 1].Success)));
         }
 
         return triggers;
@@ -135,7 +140,7 @@ internal static partial class ActionItemFinder
             words.Insert(0, "Remember");
         }
 
-        if (!accepted || words.Count < (kind == Kind.Reminder ? 1 : 2) || (words.Count > 1 && IsVague(words)))
+        if (!accepted || words.Count < (kind == Kind.Reminder ? 1 : 2) || (words.Count > 1 && IsVague(words, kind)))
         {
             return null;
         }
@@ -144,10 +149,24 @@ internal static partial class ActionItemFinder
         return char.ToUpperInvariant(description[0]) + description[1..];
     }
 
-    /// <summary>"Do it", "Go now": nothing left to search for; "Call him back" names its person and stays.</summary>
-    private static bool IsVague(List<string> words) =>
+    /// <summary>
+    /// "Do it", "Go now": nothing left to search for. "Call him back" names its person and stays,
+    /// but "I'll call you later" is a goodbye, not a task.
+    /// </summary>
+    private static bool IsVague(List<string> words, Kind kind) =>
         words.Skip(1).All(w => Vocabulary.VagueWords.Contains(w.ToLowerInvariant()))
-        && !words.Skip(1).Any(w => w.ToLowerInvariant() is "him" or "her" or "them" or "me" or "us" or "you");
+        && !words.Skip(1).Any(w => w.ToLowerInvariant() is "him" or "her" or "them" or "me" or "us" || (kind != Kind.Intention && w.Equals("you", StringComparison.OrdinalIgnoreCase)));
+
+    private static int CountWords(ReadOnlySpan<char> text)
+    {
+        var count = 0;
+        foreach (var _ in text.Split(' '))
+        {
+            count++;
+        }
+
+        return count;
+    }
 
     private static void TrimLeading(List<string> words)
     {

@@ -97,9 +97,10 @@ internal static partial class DuePhraseParser
             anchored |= word.Contains(':', StringComparison.Ordinal);
             marker = twentyFour ? "24h" : null;
         }
-        else if (word.Length >= 3 && word[^2..] is "am" or "pm" && int.TryParse(word[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out hour))
+        else if (word.Length >= 3 && char.IsAsciiDigit(word[0]) && word.EndsWith('m') && word[^2] is 'a' or 'p'
+            && int.TryParse(word.AsSpan(0, word.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out hour))
         {
-            marker = word[^2..];
+            marker = word[^2] == 'a' ? "am" : "pm";
             end = i + 1;
             anchored = true;
         }
@@ -172,9 +173,9 @@ internal static partial class DuePhraseParser
     {
         hour = minute = 0;
         twentyFour = false;
-        if (word.Length < 4 || word[^3] is not (':' or '.')
-            || !int.TryParse(word[..^3], NumberStyles.None, CultureInfo.InvariantCulture, out hour)
-            || !int.TryParse(word[^2..], NumberStyles.None, CultureInfo.InvariantCulture, out minute))
+        if (word.Length < 4 || !char.IsAsciiDigit(word[0]) || word[^3] is not (':' or '.')
+            || !int.TryParse(word.AsSpan(0, word.Length - 3), NumberStyles.None, CultureInfo.InvariantCulture, out hour)
+            || !int.TryParse(word.AsSpan(word.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out minute))
         {
             return false;
         }

@@ -37,6 +37,13 @@ internal static partial class DuePhraseParser
     /// <summary>"before the weekend" and "by the end of the week": the end of the working week.</summary>
     private static readonly TimeOnly s_endOfDay = new(18, 0);
 
+    /// <summary>Words a date or time phrase can start with (after its preposition): most words of a sentence are not, and are passed over at once.</summary>
+    private static readonly FrozenSet<string> s_starters = new[]
+    {
+        "today", "tonight", "tomorrow", "day", "the", "this", "coming", "next", "weekend", "end", "noon", "midday",
+        "lunchtime", "midnight", "night", "in", "within", "half", "quarter",
+    }.ToFrozenSet(StringComparer.Ordinal);
+
     public static bool IsWeekday(string word) => s_weekdays.ContainsKey(word);
 
     public static bool IsMonth(string word) => s_months.ContainsKey(word);
@@ -55,8 +62,8 @@ internal static partial class DuePhraseParser
 
             // "at around ten": the first preposition carries the meaning.
             var preposition = j > i ? words[i] : "";
-            if ((!phrase.HasDate && TryDate(words, j, preposition, today, phrase, out var end))
-                || (!phrase.HasTime && TryTime(words, j, preposition, phrase, out end)))
+            if (CanStart(words[j]) && ((!phrase.HasDate && TryDate(words, j, preposition, today, phrase, out var end))
+                || (!phrase.HasTime && TryTime(words, j, preposition, phrase, out end))))
             {
                 phrase.Spans.Add(words.Span(i, end));
                 i = end;
@@ -69,6 +76,9 @@ internal static partial class DuePhraseParser
 
         return phrase.Spans.Count == 0 ? null : phrase;
     }
+
+    private static bool CanStart(string word) =>
+        word.Length > 0 && (char.IsAsciiDigit(word[0]) || s_starters.Contains(word) || s_weekdays.ContainsKey(word) || s_months.ContainsKey(word) || NumberWords.IsNumberWord(word));
 
     private static bool TryDate(Words words, int i, string preposition, DateOnly today, DuePhrase phrase, out int end)
     {

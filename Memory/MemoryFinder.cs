@@ -28,9 +28,10 @@ internal static partial class MemoryFinder
                 continue;
             }
 
-            foreach (var clause in ClauseBreak().Split(sentence.Text))
+            var clauses = ClauseBreak().Split(sentence.Text);
+            foreach (var clause in clauses)
             {
-                if (Memorable(clause) is not { } text)
+                if (Memorable(clause, clauses.Length == 1 ? sentence.Words : new Words(clause)) is not { } text)
                 {
                     continue;
                 }
@@ -55,9 +56,8 @@ internal static partial class MemoryFinder
     }
 
     /// <summary>The clause as a memory, or null when it is not one.</summary>
-    public static string? Memorable(string clause)
+    public static string? Memorable(string clause, Words words)
     {
-        var words = new Words(clause);
         var start = 0;
         while (start < words.Count && (Vocabulary.OpeningFillers.Contains(words[start]) || (words[start] == "by" && words[start + 1] == "the" && words[start + 2] == "way")))
         {
@@ -70,7 +70,7 @@ internal static partial class MemoryFinder
         }
 
         var text = clause[words.Start(start)..].Trim().TrimEnd('.', '!', ',', ';', ':', ' ');
-        words = new Words(text);
+        words = start > 0 ? new Words(text) : words;
         var all = Enumerable.Range(0, words.Count).Select(i => words[i]).ToList();
         if (LocalExtractor.IsFiller(words)
             || all.Any(w => w is "you" or "your" or "you're" or "you've" or "yours" or "you'll" or "ya")
@@ -136,8 +136,11 @@ internal static partial class MemoryFinder
     /// <summary>The words of a memory, lower-cased and single-spaced, to find the same fact said twice.</summary>
     private static string Key(string text) => string.Join(' ', NonWord().Split(text.ToLowerInvariant()).Where(w => w.Length > 0));
 
-    /// <summary>Where one statement ends and the next begins inside a sentence: ", I drink coffee now", "; my sister".</summary>
-    [GeneratedRegex(@",\s*(?:and\s+|but\s+)?(?=(?:i|i'm|i've|my)\b)|;\s*|\s+but\s+(?=(?:i|i'm|i've|my)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// Where one statement ends and the next begins inside a sentence: ", I drink coffee now", "; my
+    /// sister", ", she's coming" (a clause about "she" then fails on its own), ", so no cake".
+    /// </summary>
+    [GeneratedRegex(@",\s*(?:and\s+|but\s+)?(?=(?:i|i'm|i've|my|he|he's|she|she's|it|it's|they|they're|that|that's|this|so|which|who|because)\b)|;\s*|\s+but\s+(?=(?:i|i'm|i've|my)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"[^\p{L}\p{N}']+")]

@@ -84,14 +84,15 @@ internal static class TitleMaker
                 continue;
             }
 
+            // Commas are free; one "and" joins the last two.
             var size = topic.Count(c => c == ' ') + 1;
             if (words + size + (chosen.Count > 0 ? 1 : 0) > MaxWords)
             {
                 continue;
             }
 
+            words += size;
             chosen.Add(topic);
-            words += size + (chosen.Count > 1 ? 1 : 0);
         }
 
         return chosen;
@@ -109,8 +110,7 @@ internal static class TitleMaker
             {
                 var word = words[i];
                 if (word.Length < 4 || Vocabulary.FunctionWords.Contains(word) || Vocabulary.FillerWords.Contains(word) || s_notTopics.Contains(word)
-                    || char.IsAsciiDigit(word[0]) || word.EndsWith("ed", StringComparison.Ordinal) || word.EndsWith("ing", StringComparison.Ordinal)
-                    || word.EndsWith("ly", StringComparison.Ordinal) || word.Contains('\'', StringComparison.Ordinal))
+                    || char.IsAsciiDigit(word[0]) || word.Contains('\'', StringComparison.Ordinal) || LooksLikeVerbOrAdverb(word))
                 {
                     continue;
                 }
@@ -119,6 +119,13 @@ internal static class TitleMaker
             }
         }
 
-        return counts.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Select(c => c.Value.Written);
+        // A word said more than once is a topic; without any, the first words said.
+        var repeated = counts.Where(c => c.Value.Count > 1).ToList();
+        return (repeated.Count > 0 ? repeated : counts.ToList()).OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Select(c => c.Value.Written);
     }
+
+    /// <summary>"talked", "lovely": a past form or an adverb (not "speed", "family", "bed").</summary>
+    private static bool LooksLikeVerbOrAdverb(string word) =>
+        (word.Length >= 5 && word.EndsWith("ed", StringComparison.Ordinal) && !word.EndsWith("eed", StringComparison.Ordinal))
+        || (word.Length >= 5 && word.EndsWith("ly", StringComparison.Ordinal) && !word.EndsWith("ily", StringComparison.Ordinal));
 }

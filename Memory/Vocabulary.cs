@@ -21,7 +21,9 @@ internal static class Vocabulary
         "now", "well", "yeah", "yes", "okay", "ok", "oh", "um", "uh", "i'm", "i'll", "i've", "i'd", "don't",
         "doesn't", "didn't", "can't", "won't", "it's", "that's", "there's", "let's", "we're", "you're", "they're",
         "he's", "she's", "gonna", "wanna", "gotta", "got", "longer", "anymore", "user", "user's", "one", "lot",
-        "actually", "usually", "always", "often", "sometimes", "kind", "sort", "thing", "things", "something");
+        "actually", "usually", "always", "often", "sometimes", "kind", "sort", "thing", "things", "something",
+        "near", "behind", "across", "through", "after", "before", "during", "without", "within", "between", "around",
+        "against", "among", "along", "since", "until", "via", "per", "next", "onto", "toward", "towards");
 
     /// <summary>The words of greetings, thanks and back-channel talk: a sentence made only of them says nothing.</summary>
     public static readonly FrozenSet<string> FillerWords = Set(
