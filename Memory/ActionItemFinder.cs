@@ -20,6 +20,7 @@ internal static partial class ActionItemFinder
     private static readonly string[][] s_trailingPhrases =
     [
         ["for", "me"], ["thank", "you"], ["if", "possible"], ["if", "you", "can"], ["when", "you", "can"], ["if", "you", "could"],
+        ["first", "thing"], ["at", "some", "point"], ["one", "day"], ["some", "time"],
     ];
 
     private static readonly Kind[] s_kinds = Enum.GetValues<Kind>();
@@ -50,6 +51,7 @@ internal static partial class ActionItemFinder
             var tailEnd = k + 1 < triggers.Count ? triggers[k + 1].Index : text.Length;
 
             // "Do I need to bring anything?" asks; "Can you bring the cake?" requests.
+            var itemsBefore = items.Count;
             if (question && kind != Kind.Request)
             {
                 continue;
@@ -57,23 +59,62 @@ internal static partial class ActionItemFinder
 
             // The due phrase may come shortly before the trigger ("On Friday, remind me to ...").
             var regionStart = k == 0 && CountWords(text.AsSpan(0, index)) <= MaxWordsBeforeTrigger ? 0 : index;
-            var due = DueDateResolver.Resolve(text[regionStart..tailEnd], now, zone);
-            var tail = text.ToCharArray(tailStart, tailEnd - tailStart);
-            foreach (var span in due?.Spans ?? [])
+            var tasks = SplitTasks(sentence.Words, tailStart, tailEnd);
+            var dues = tasks.Select((t, j) => DueDateResolver.Resolve(text[(j == 0 ? regionStart : t.Start)..t.End], now, zone)).ToArray();
+            DateTimeOffset? shared = null;
+            for (var j = tasks.Count - 1; j >= 0; j--)
             {
-                for (var c = Math.Max(regionStart + span.Start, tailStart); c < Math.Min(regionStart + span.End, tailEnd); c++)
+                // "call Bob and buy milk tomorrow": both tomorrow; a task with its own date keeps it.
+                shared = dues[j]?.At ?? shared;
+                var description = Describe(Cut(text, j == 0 ? regionStart : tasks[j].Start, tasks[j], dues[j]), j == 0 ? kind : Kind.Request, out var priority);
+                if (description is not null)
                 {
-                    tail[c - tailStart] = ' ';
+                    items.Insert(itemsBefore, new ExtractedActionItem(description, shared, sentence.Segments) { Context = text, Priority = priority });
                 }
-            }
-
-            if (Describe(new string(tail), kind, out var priority) is { } description)
-            {
-                items.Add(new ExtractedActionItem(description, due?.At, sentence.Segments) { Context = text, Priority = priority });
             }
         }
 
         return items;
+    }
+
+    /// <summary>One trigger's words split before each further task: "call Bob | and buy milk tomorrow".</summary>
+    private static List<(int Start, int End)> SplitTasks(Words words, int start, int end)
+    {
+        var tasks = new List<(int Start, int End)>();
+        var taskStart = start;
+        for (var i = 0; i < words.Count; i++)
+        {
+            if (words.Start(i) < start || words.End(i) > end || words[i] != "and")
+            {
+                continue;
+            }
+
+            // The verb needs an object after it: "buy bread and water" is one task, "and water the plants" another.
+            var verb = words[i + 1] == "then" ? i + 2 : i + 1;
+            if (verb + 1 < words.Count && words.End(verb + 1) <= end && Vocabulary.ActionVerbs.Contains(words[verb]) && words[verb] != "go")
+            {
+                tasks.Add((taskStart, words.Start(i)));
+                taskStart = words.Start(verb);
+            }
+        }
+
+        tasks.Add((taskStart, end));
+        return tasks;
+    }
+
+    /// <summary>The task's words with its due phrase blanked out.</summary>
+    private static string Cut(string text, int regionStart, (int Start, int End) task, DueDate? due)
+    {
+        var words = text.ToCharArray(task.Start, task.End - task.Start);
+        foreach (var span in due?.Spans ?? [])
+        {
+            for (var c = Math.Max(regionStart + span.Start, task.Start); c < Math.Min(regionStart + span.End, task.End); c++)
+            {
+                words[c - task.Start] = ' ';
+            }
+        }
+
+        return new string(words);
     }
 
     /// <summary>The triggers in order, with a plain imperative at the start ("Buy oat milk.") as one.</summary>
@@ -196,7 +237,7 @@ internal static partial class ActionItemFinder
         {
             if (words[^1].ToLowerInvariant() is "please" or "okay" or "ok" or "thanks" or "right" or "then" or "and" or "or" or "on"
                 or "at" or "by" or "before" or "until" or "till" or "in" or "for" or "to" or "of" or "with" or "the" or "a" or "an"
-                or "around" or "about")
+                or "around" or "about" or "sometime" or "someday" or "soon" or "later" or "eventually")
             {
                 words.RemoveAt(words.Count - 1);
                 continue;
@@ -213,7 +254,7 @@ internal static partial class ActionItemFinder
         }
     }
 
-    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|we\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me(?:\s+[\w:']+){0,5}?\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|(?:i|we)\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Trigger();
 
     [GeneratedRegex(@"\b(?:urgently|asap|as soon as possible|right away|immediately|it's urgent)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]

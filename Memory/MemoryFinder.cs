@@ -98,9 +98,11 @@ internal static partial class MemoryFinder
             var hasQuantity = Enumerable.Range(0, words.Count).Any(i => IsNumber(words, i) && words[i] is not ("one" or "a" or "an" or "zero"));
             var hasName = Enumerable.Range(1, Math.Max(0, words.Count - 1)).Any(i => words.IsCapitalised(i)
                 && words[i] is not ("i" or "i'm" or "i've" or "i'd" or "i'll") && !DuePhraseParser.IsMonth(words[i]));
+            // Not a request either ("Remind me in two hours to ...", "Set an alarm for 6:30").
             if (all[0] is "it" or "it's" or "that" or "that's" or "this" or "there" or "there's" or "they" or "they're" or "he"
                 or "he's" or "she" or "she's" or "these" or "those" or "what" or "which" or "who" or "here" or "here's"
-                || !(hasQuantity || hasName) || contentWords < 2)
+                or "remind" or "remember" or "let" or "let's" or "please" or "don't" or "set"
+                || Vocabulary.ActionVerbs.Contains(all[0]) || all.Contains("me") || !(hasQuantity || hasName) || contentWords < 2)
             {
                 return null;
             }

@@ -50,16 +50,23 @@ internal static class TitleMaker
 
     private static long FirstSegment(IReadOnlyList<long> segments) => segments.Count > 0 ? segments[0] : 0;
 
-    /// <summary>The first run of content words, at most two: "the dentist" gives dentist, "oat milk and coffee beans" oat milk.</summary>
+    /// <summary>
+    /// The first run of content words. An item's is the object after its verb, whose last two words
+    /// name it (English puts the head noun last): "the dentist" gives dentist, "a new phone charger"
+    /// phone charger, "oat milk and coffee beans" oat milk. A memory's is its subject, followed by a
+    /// verb the lists do not know, so its first two: "The glass furnace runs" gives glass furnace.
+    /// In a memory about the user, the verb after "User" is passed over ("User used to live").
+    /// </summary>
     private static string? Topic(string text, bool skipFirst)
     {
         var words = new Words(text);
         var run = new List<string>();
-        for (var i = skipFirst ? 1 : 0; i < words.Count && run.Count < MaxTopicWords; i++)
+        var start = skipFirst || (words[0] == "user" && !Vocabulary.FunctionWords.Contains(words[1])) ? 1 : 0;
+        start += words[0] == "user" ? 1 : 0;
+        for (var i = start; i < words.Count; i++)
         {
             var word = words[i];
-            var content = !Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1;
-            if (content)
+            if (!Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1)
             {
                 run.Add(text[words.Start(i)..words.End(i)]);
             }
@@ -69,7 +76,7 @@ internal static class TitleMaker
             }
         }
 
-        return run.Count == 0 ? null : string.Join(' ', run);
+        return run.Count == 0 ? null : string.Join(' ', skipFirst ? run.TakeLast(MaxTopicWords) : run.Take(MaxTopicWords));
     }
 
     /// <summary>Topics in order, without repeats, as many as fit in <see cref="MaxWords"/> words with their commas and "and".</summary>

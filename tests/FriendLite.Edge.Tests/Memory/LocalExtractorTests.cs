@@ -102,6 +102,30 @@ public sealed class LocalExtractorTests
     }
 
     [Fact]
+    public void Extract_TwoVerbsAfterOneTrigger_AreTwoItemsSharingALaterDate()
+    {
+        var items = Extract(Wednesday, "I need to call Bob and buy milk tomorrow.").ActionItems;
+
+        Assert.Equal(["Call Bob", "Buy milk"], items.Select(i => i.Description));
+        Assert.All(items, i => Assert.Equal("2026-12-03T09:00:00+01:00", Show(i.DueAt)));
+    }
+
+    [Fact]
+    public void Extract_TwoVerbsEachWithItsDate_KeepTheirOwn()
+    {
+        var items = Extract(Wednesday, "I need to call the dentist on Friday at ten and buy milk tomorrow.").ActionItems;
+
+        Assert.Equal(["Call the dentist", "Buy milk"], items.Select(i => i.Description));
+        Assert.Equal(["2026-12-04T10:00:00+01:00", "2026-12-03T09:00:00+01:00"], items.Select(i => Show(i.DueAt)));
+    }
+
+    [Fact]
+    public void Extract_VerbWithoutObjectAfterAnd_IsPartOfTheList()
+    {
+        Assert.Equal("Buy bread and water", Assert.Single(Extract(Wednesday, "Please buy bread and water.").ActionItems).Description);
+    }
+
+    [Fact]
     public void Extract_ReasonAfterTheTask_IsLeftInTheContext()
     {
         var item = Assert.Single(Extract(Wednesday, "I need to call the dentist on Friday because my tooth hurts.").ActionItems);
