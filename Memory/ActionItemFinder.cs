@@ -51,7 +51,6 @@ internal static partial class ActionItemFinder
             var tailEnd = k + 1 < triggers.Count ? triggers[k + 1].Index : text.Length;
 
             // "Do I need to bring anything?" asks; "Can you bring the cake?" requests.
-            var itemsBefore = items.Count;
             if (question && kind != Kind.Request)
             {
                 continue;
@@ -61,6 +60,7 @@ internal static partial class ActionItemFinder
             var regionStart = k == 0 && CountWords(text.AsSpan(0, index)) <= MaxWordsBeforeTrigger ? 0 : index;
             var tasks = SplitTasks(sentence.Words, tailStart, tailEnd);
             var dues = tasks.Select((t, j) => DueDateResolver.Resolve(text[(j == 0 ? regionStart : t.Start)..t.End], now, zone)).ToArray();
+            var itemsBefore = items.Count;
             DateTimeOffset? shared = null;
             for (var j = tasks.Count - 1; j >= 0; j--)
             {
@@ -254,14 +254,14 @@ internal static partial class ActionItemFinder
         }
     }
 
-    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me(?:\s+[\w:']+){0,5}?\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|(?:i|we)\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me(?:\s+(?:in|at|on|by|tomorrow|tonight|today|next|this|later|before)\b(?:\s+[\w:']+){0,4}?)?\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|(?:i|we)\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Trigger();
 
     [GeneratedRegex(@"\b(?:urgently|asap|as soon as possible|right away|immediately|it's urgent)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Urgent();
 
     /// <summary>Where the task ends and its reason or an aside begins: "because", "but", ", so", ", which".</summary>
-    [GeneratedRegex(@"\s(?:because|'cause|but|although|though|otherwise|so\s+that|whereas)\b|,\s*(?:so|which|and\s+then\s+i|since)\b|[;:]|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\s(?:because|'cause|but|although|though|otherwise|so\s+that|whereas)\b|,\s*(?:so|which|and\s+then\s+i|since)\b|;|:\s|\s-\s", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"\s+")]

@@ -5,14 +5,15 @@ namespace FriendLite.Edge.Memory;
 /// <summary>Clock times ("at ten", "at 7:30", "3pm", "half past four", "noon"), parts of the day and "in N units".</summary>
 internal static partial class DuePhraseParser
 {
-    /// <summary>Prepositions that make a bare number a clock time: "at ten", but not "ten people".</summary>
-    private static readonly string[] s_clockPrepositions = ["at", "by", "before", "until", "till", "around", "about", "from"];
+    /// <summary>Prepositions that make a bare number a clock time: "at ten", "around ten", but not "ten people" or "about two things".</summary>
+    private static readonly string[] s_clockPrepositions = ["at", "by", "before", "until", "till", "around"];
 
     /// <summary>Words after a number that make it a quantity, not a time: "at two thousand degrees", "by five percent".</summary>
     private static readonly string[] s_quantityNouns =
     [
         "degrees", "percent", "pounds", "kilos", "kilograms", "grams", "euros", "dollars", "bucks", "miles",
         "kilometers", "kilometres", "meters", "metres", "people", "times", "of", "years", "items", "pieces",
+        "things", "more", "minutes", "hours", "days", "weeks", "months", "percent", "per", "litres", "liters",
     ];
 
     private static bool TryTime(Words words, int i, string preposition, DuePhrase phrase, out int end)
@@ -50,6 +51,7 @@ internal static partial class DuePhraseParser
         }
 
         phrase.SetTime(hour, minute, bare);
+
         // "at ten in the evening", "at eleven at night".
         if (TryPartOfDay(words, end, phrase, out var after))
         {

@@ -88,6 +88,7 @@ public sealed class DueDateTableTests
     [InlineData(Wednesday, "Make sure the back door is locked.", "Make sure the back door is locked", null)]
     [InlineData(Wednesday, "Don't forget your keys.", "Remember your keys", null)]
     [InlineData(Wednesday, "I should call my mother.", "Call my mother", null)]
+    [InlineData(Wednesday, "Remind me about the trip to Paris.", "Remember the trip to Paris", null)]
     [InlineData(Wednesday, "I need to go to the bank.", "Go to the bank", null)]
     [InlineData(Wednesday, "We should really clean up the garage sometime.", "Clean up the garage", null)]
     [InlineData(Wednesday, "I really need to buy a new phone charger as soon as possible.", "Buy a new phone charger", null)]
