@@ -31,9 +31,16 @@ internal static class DueDateResolver
     /// <summary>The first due moment <paramref name="text"/> names, resolved against <paramref name="now"/> in <paramref name="zone"/>; null when it names none.</summary>
     public static DueDate? Resolve(string text, DateTimeOffset now, TimeZoneInfo zone)
     {
+        var words = new Words(text);
+        return Resolve(words, 0, words.Count, now, zone);
+    }
+
+    /// <summary>The first due moment named among words <paramref name="from"/> to <paramref name="to"/> (exclusive); spans are places in <see cref="Words.Text"/>.</summary>
+    public static DueDate? Resolve(Words words, int from, int to, DateTimeOffset now, TimeZoneInfo zone)
+    {
         var localNow = TimeZoneInfo.ConvertTime(now, zone);
         var today = DateOnly.FromDateTime(localNow.DateTime);
-        var phrase = DuePhraseParser.Parse(new Words(text), today);
+        var phrase = DuePhraseParser.Parse(words, today, from, to);
         return phrase is null ? null : new DueDate(Resolve(phrase, localNow, today, zone), phrase.Spans);
     }
 

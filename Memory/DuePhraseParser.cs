@@ -47,11 +47,11 @@ internal static partial class DuePhraseParser
 
     public static bool IsMonth(string word) => s_months.ContainsKey(word);
 
-    /// <summary>The date and time words of <paramref name="words"/>, or null when it has none.</summary>
-    public static DuePhrase? Parse(Words words, DateOnly today)
+    /// <summary>The date and time words among words <paramref name="from"/> to <paramref name="to"/> (exclusive), or null when there are none.</summary>
+    public static DuePhrase? Parse(Words words, DateOnly today, int from, int to)
     {
         var phrase = new DuePhrase();
-        for (var i = 0; i < words.Count;)
+        for (var i = from; i < to;)
         {
             var j = i;
             while (j - i < 2 && words.IsAny(j, s_prepositions))

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 
@@ -31,6 +32,8 @@ internal static partial class SentenceSplitter
 
     /// <summary>An unpunctuated run is cut here, so one sentence never becomes the whole transcript.</summary>
     public const int MaxWords = 60;
+
+    private static readonly SearchValues<char> s_markerStarts = SearchValues.Create("[(*♪♫>");
 
     /// <summary>Titles before a name: never the end of a sentence.</summary>
     private static readonly string[] s_titles = ["mr", "mrs", "ms", "dr", "st", "prof"];
@@ -80,8 +83,11 @@ internal static partial class SentenceSplitter
     /// <summary>The line without markers, curly quotes or runs of spaces.</summary>
     public static string Clean(string text)
     {
-        var clean = Marker().Replace(text, " ").Replace('’', '\'').Replace('‘', '\'').Replace('“', '"').Replace('”', '"');
-        clean = Spaces().Replace(clean, " ").Trim().TrimStart('-', '>', ' ').Trim();
+        // Most lines have no marker and single spaces: the regexes run only for those that do.
+        var clean = text.AsSpan().IndexOfAny(s_markerStarts) < 0 ? text : Marker().Replace(text, " ");
+        clean = clean.Replace('’', '\'').Replace('‘', '\'').Replace('“', '"').Replace('”', '"');
+        clean = (clean.Contains("  ", StringComparison.Ordinal) || clean.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0 ? Spaces().Replace(clean, " ") : clean)
+            .Trim().TrimStart('-', '>', ' ').Trim();
         return clean.All(c => !char.IsLetterOrDigit(c)) ? "" : clean;
     }
 
