@@ -48,7 +48,7 @@ internal static partial class ActionItemFinder
     private static readonly FrozenSet<string> s_triggerStarts = new[]
     {
         "remind", "remember", "don't", "dont", "do", "make", "i", "we", "i've", "we've", "let's", "let", "i'll", "we'll",
-        "i'm", "we're", "please", "can", "could", "would", "will",
+        "i'm", "we're", "please", "can", "could", "would", "will", "shall",
     }.ToFrozenSet(StringComparer.Ordinal);
 
     public static List<ExtractedActionItem> Find(Sentence sentence, DateTimeOffset now, TimeZoneInfo zone)
@@ -183,7 +183,7 @@ internal static partial class ActionItemFinder
         return count;
     }
 
-    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me(?:\s+(?:in|at|on|by|tomorrow|tonight|today|next|this|later|before)\b(?:\s+[\w:']+){0,4}?)?\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|(?:i|we)\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+you(?:\s+please)?))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"(?<![\w'])(?:(?<Reminder>remind\s+me(?:\s+(?:in|at|on|by|tomorrow|tonight|today|next|this|later|before)\b(?:\s+[\w:']+){0,4}?)?\s+to|remember\s+to|(?:don'?t|do\s+not)\s+forget\s+to|make\s+sure\s+(?:to|you|that\s+you))|(?<Ensure>make\s+sure(?:\s+that)?)|(?<Obligation>(?:i|we)\s+(?:really\s+|still\s+|also\s+|just\s+|definitely\s+)?(?:need|have|ought)\s+to|(?:i|we)(?:'ve|\s+have)?\s+got\s+to|(?:i|we)\s+gotta|(?:i|we)\s+must|(?:i|we)\s+should)|(?<Suggestion>let's|let\s+us)|(?<Intention>i'll|i\s+will|we'll|we\s+will|(?:i'm|i\s+am|we're|we\s+are)\s+going\s+to|(?:i'm|we're)\s+gonna)|(?<Noun>(?:don'?t|do\s+not)\s+forget|remind\s+me\s+(?:about|of))|(?<Request>please|(?:can|could|would|will)\s+(?:you|we)(?:\s+please)?|shall\s+we))(?![\w'])", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Trigger();
 
 }

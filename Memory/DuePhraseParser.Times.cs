@@ -215,6 +215,11 @@ internal static partial class DuePhraseParser
         {
             return false;
         }
+        else if (TryMonth(words, at, today, phrase))
+        {
+            end = at + 1;
+            return true;
+        }
         else if (words[at] == "half" && words[at + 1] is "an" or "a")
         {
             amount = 0.5;
@@ -277,6 +282,30 @@ internal static partial class DuePhraseParser
         }
 
         end = at;
+        return true;
+    }
+
+    /// <summary>
+    /// "in March": its first day, the next one to come; said in March itself, the end of the month
+    /// (18:00 on its last day), as the 1st has passed and a year on is not what was meant.
+    /// </summary>
+    private static bool TryMonth(Words words, int at, DateOnly today, DuePhrase phrase)
+    {
+        if (!s_months.TryGetValue(words[at], out var month) || (words[at] == "may" && !words.IsCapitalised(at)))
+        {
+            return false;
+        }
+
+        if (month == today.Month)
+        {
+            phrase.SetDate(new DateOnly(today.Year, month, DateTime.DaysInMonth(today.Year, month)));
+            phrase.ImpliedTime = s_endOfDay;
+        }
+        else
+        {
+            phrase.SetDate(new DateOnly(month > today.Month ? today.Year : today.Year + 1, month, 1));
+        }
+
         return true;
     }
 

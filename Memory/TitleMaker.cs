@@ -66,7 +66,8 @@ internal static class TitleMaker
         for (var i = start; i < words.Count; i++)
         {
             var word = words[i];
-            if (!Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1)
+            if (!Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1
+                && (skipFirst || !LooksLikeVerbOrAdverb(word)))
             {
                 run.Add(text[words.Start(i)..words.End(i)]);
             }
@@ -117,6 +118,7 @@ internal static class TitleMaker
             {
                 var word = words[i];
                 if (word.Length < 4 || Vocabulary.FunctionWords.Contains(word) || Vocabulary.FillerWords.Contains(word) || s_notTopics.Contains(word)
+                    || Vocabulary.ActionVerbs.Contains(word) || Vocabulary.NotTasks.Contains(word) || Vocabulary.PassingStates.Contains(word)
                     || char.IsAsciiDigit(word[0]) || word.Contains('\'', StringComparison.Ordinal) || LooksLikeVerbOrAdverb(word))
                 {
                     continue;

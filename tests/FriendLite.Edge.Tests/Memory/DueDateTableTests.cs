@@ -77,6 +77,10 @@ public sealed class DueDateTableTests
     [InlineData(Wednesday, "Remind me to buy a gift for Tom on December 12.", "Buy a gift for Tom", "2026-12-12T09:00:00+01:00")]
     [InlineData(Wednesday, "Please send the contract on the twelfth of December.", "Send the contract", "2026-12-12T09:00:00+01:00")]
     [InlineData(Wednesday, "Remind me to renew the insurance on January 3rd.", "Renew the insurance", "2027-01-03T09:00:00+01:00")]
+    [InlineData(Wednesday, "Remind me to renew my driving licence in March.", "Renew my driving licence", "2027-03-01T09:00:00+01:00")]
+    [InlineData(Wednesday, "I have to file the taxes in December.", "File the taxes", "2026-12-31T18:00:00+01:00")]
+    [InlineData(Wednesday, "Don't forget to call your mother on her birthday, the 5th of May.", "Call your mother on her birthday", "2027-05-05T09:00:00+02:00")]
+    [InlineData(Wednesday, "Can we meet at the café at half past two on Thursday?", "Meet at the café", "2026-12-03T14:30:00+01:00")]
     // Across a change of the clocks: the offset is the one in force on the day it is due.
     [InlineData("2026-03-27T09:00:00+01:00", "Remind me to call the dentist on Monday at ten.", "Call the dentist", "2026-03-30T10:00:00+02:00")]
     [InlineData("2026-10-23T09:00:00+02:00", "I need to call the landlord next Monday at ten.", "Call the landlord", "2026-10-26T10:00:00+01:00")]
