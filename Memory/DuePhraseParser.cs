@@ -6,8 +6,8 @@ namespace FriendLite.Edge.Memory;
 /// Finds the date and time words of a text ("on Friday", "at ten", "tomorrow morning", "before the
 /// weekend", "in two hours", "on December 12") and what they say, with the place of each phrase
 /// (its leading preposition included) so it can be cut out. This file reads dates by name and by
-/// week; the .Days file days of the month and ends of periods; the .Times file clock times, parts
-/// of the day and "in N units".
+/// week; the .Days file days of the month and ends of periods; the .Times file clock times and parts
+/// of the day; the .In file "in two hours", "in three days", "in March".
 /// </summary>
 internal static partial class DuePhraseParser
 {
