@@ -12,7 +12,8 @@ internal sealed record DueDate(DateTimeOffset At, IReadOnlyList<TextSpan> Spans)
 /// The rules, chosen once and kept:
 /// - A date with no time is due at 09:00 ("next week" is its Monday 09:00, "on the 5th" 09:00).
 ///   "today" alone is 18:00; "before/by the weekend" and "by the end of the week" are Friday
-///   18:00; "the end of the month/day/year" is 18:00 on its last day; "at/this weekend" is Saturday 09:00.
+///   18:00; "the end of the month/day/year" is 18:00 on its last day; "at/this weekend" is Saturday 09:00;
+///   "next month" is its 1st; "in March" is March 1st (said in March: the 31st, 18:00).
 /// - Parts of the day: morning 09:00, afternoon 15:00, evening 19:00, tonight and night 20:00;
 ///   noon 12:00; midnight is the end of the day named (00:00 of the next one).
 /// - An hour without am/pm ("at ten", "at 7:30", "half past four") is a daytime hour: 7 to 11
@@ -23,6 +24,8 @@ internal sealed record DueDate(DateTimeOffset At, IReadOnlyList<TextSpan> Spans)
 ///   the month or a date that has passed is next month's or next year's. A time alone that
 ///   has passed today is tomorrow's.
 /// - "in two hours" and "in 30 minutes" count from the moment said; "in three days" is a date.
+/// - A clock time the clocks skip (02:30 on the night they spring forward) moves on by the gap
+///   (03:30); one they repeat is the first of the two.
 /// </summary>
 internal static class DueDateResolver
 {
@@ -31,9 +34,16 @@ internal static class DueDateResolver
     /// <summary>The first due moment <paramref name="text"/> names, resolved against <paramref name="now"/> in <paramref name="zone"/>; null when it names none.</summary>
     public static DueDate? Resolve(string text, DateTimeOffset now, TimeZoneInfo zone)
     {
+        var words = new Words(text);
+        return Resolve(words, 0, words.Count, now, zone);
+    }
+
+    /// <summary>The first due moment named among words <paramref name="from"/> to <paramref name="to"/> (exclusive); spans are places in <see cref="Words.Text"/>.</summary>
+    public static DueDate? Resolve(Words words, int from, int to, DateTimeOffset now, TimeZoneInfo zone)
+    {
         var localNow = TimeZoneInfo.ConvertTime(now, zone);
         var today = DateOnly.FromDateTime(localNow.DateTime);
-        var phrase = DuePhraseParser.Parse(new Words(text), today);
+        var phrase = DuePhraseParser.Parse(words, today, from, to);
         return phrase is null ? null : new DueDate(Resolve(phrase, localNow, today, zone), phrase.Spans);
     }
 

@@ -2,17 +2,18 @@ using System.Globalization;
 
 namespace FriendLite.Edge.Memory;
 
-/// <summary>Clock times ("at ten", "at 7:30", "3pm", "half past four", "noon"), parts of the day and "in N units".</summary>
+/// <summary>Clock times ("at ten", "at 7:30", "3pm", "half past four", "noon") and parts of the day.</summary>
 internal static partial class DuePhraseParser
 {
-    /// <summary>Prepositions that make a bare number a clock time: "at ten", but not "ten people".</summary>
-    private static readonly string[] s_clockPrepositions = ["at", "by", "before", "until", "till", "around", "about", "from"];
+    /// <summary>Prepositions that make a bare number a clock time: "at ten", "around ten", but not "ten people" or "about two things".</summary>
+    private static readonly string[] s_clockPrepositions = ["at", "by", "before", "until", "till", "around"];
 
     /// <summary>Words after a number that make it a quantity, not a time: "at two thousand degrees", "by five percent".</summary>
     private static readonly string[] s_quantityNouns =
     [
         "degrees", "percent", "pounds", "kilos", "kilograms", "grams", "euros", "dollars", "bucks", "miles",
         "kilometers", "kilometres", "meters", "metres", "people", "times", "of", "years", "items", "pieces",
+        "things", "more", "minutes", "hours", "days", "weeks", "months", "percent", "per", "litres", "liters",
     ];
 
     private static bool TryTime(Words words, int i, string preposition, DuePhrase phrase, out int end)
@@ -50,6 +51,7 @@ internal static partial class DuePhraseParser
         }
 
         phrase.SetTime(hour, minute, bare);
+
         // "at ten in the evening", "at eleven at night".
         if (TryPartOfDay(words, end, phrase, out var after))
         {
@@ -97,9 +99,10 @@ internal static partial class DuePhraseParser
             anchored |= word.Contains(':', StringComparison.Ordinal);
             marker = twentyFour ? "24h" : null;
         }
-        else if (word.Length >= 3 && word[^2..] is "am" or "pm" && int.TryParse(word[..^2], NumberStyles.None, CultureInfo.InvariantCulture, out hour))
+        else if (word.Length >= 3 && char.IsAsciiDigit(word[0]) && word.EndsWith('m') && word[^2] is 'a' or 'p'
+            && int.TryParse(word.AsSpan(0, word.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out hour))
         {
-            marker = word[^2..];
+            marker = word[^2] == 'a' ? "am" : "pm";
             end = i + 1;
             anchored = true;
         }
@@ -172,9 +175,9 @@ internal static partial class DuePhraseParser
     {
         hour = minute = 0;
         twentyFour = false;
-        if (word.Length < 4 || word[^3] is not (':' or '.')
-            || !int.TryParse(word[..^3], NumberStyles.None, CultureInfo.InvariantCulture, out hour)
-            || !int.TryParse(word[^2..], NumberStyles.None, CultureInfo.InvariantCulture, out minute))
+        if (word.Length < 4 || !char.IsAsciiDigit(word[0]) || word[^3] is not (':' or '.')
+            || !int.TryParse(word.AsSpan(0, word.Length - 3), NumberStyles.None, CultureInfo.InvariantCulture, out hour)
+            || !int.TryParse(word.AsSpan(word.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out minute))
         {
             return false;
         }
@@ -201,81 +204,4 @@ internal static partial class DuePhraseParser
 
         return marker is not null;
     }
-
-    /// <summary>"in two hours", "in 30 minutes", "in half an hour", "in an hour and a half", "in three days", "in a week".</summary>
-    private static bool TryIn(Words words, int i, DateOnly today, DuePhrase phrase, out int end)
-    {
-        end = i;
-        var at = i + 1;
-        double amount;
-        if (words[i] is not ("in" or "within"))
-        {
-            return false;
-        }
-        else if (words[at] == "half" && words[at + 1] is "an" or "a")
-        {
-            amount = 0.5;
-            at += 2;
-        }
-        else if (words[at] == "a" && words[at + 1] is "couple" or "few")
-        {
-            amount = words[at + 1] == "couple" ? 2 : 3;
-            at += words[at + 2] == "of" ? 3 : 2;
-        }
-        else if (words[at] is "a" or "an")
-        {
-            amount = 1;
-            at++;
-        }
-        else if (NumberWords.TryNumber(words, at, out var number, out var afterNumber) && number is > 0 and <= 1000)
-        {
-            amount = number;
-            at = afterNumber;
-        }
-        else
-        {
-            return false;
-        }
-
-        // "two and a half hours", "an hour and a half".
-        var half = IsAndAHalf(words, at);
-        at += half ? 3 : 0;
-        var unit = words[at++];
-        if (!half && IsAndAHalf(words, at))
-        {
-            half = true;
-            at += 3;
-        }
-
-        amount += half ? 0.5 : 0;
-        var whole = amount == Math.Floor(amount);
-        switch (unit)
-        {
-            case "minute" or "minutes" or "min" or "mins":
-                phrase.FromNow = TimeSpan.FromMinutes(amount);
-                break;
-            case "hour" or "hours":
-                phrase.FromNow = TimeSpan.FromHours(amount);
-                break;
-            case "day" or "days" when whole:
-                phrase.SetDate(today.AddDays((int)amount));
-                break;
-            case "week" or "weeks" when whole:
-                phrase.SetDate(today.AddDays(7 * (int)amount));
-                break;
-            case "fortnight" when amount == 1:
-                phrase.SetDate(today.AddDays(14));
-                break;
-            case "month" or "months" when whole:
-                phrase.SetDate(today.AddMonths((int)amount));
-                break;
-            default:
-                return false;
-        }
-
-        end = at;
-        return true;
-    }
-
-    private static bool IsAndAHalf(Words words, int at) => words[at] == "and" && words[at + 1] == "a" && words[at + 2] == "half";
 }

@@ -5,8 +5,9 @@ namespace FriendLite.Edge.Memory;
 /// <summary>
 /// Finds the date and time words of a text ("on Friday", "at ten", "tomorrow morning", "before the
 /// weekend", "in two hours", "on December 12") and what they say, with the place of each phrase
-/// (its leading preposition included) so it can be cut out. This file reads dates; the .Times file
-/// reads clock times, parts of the day and "in N units".
+/// (its leading preposition included) so it can be cut out. This file reads dates by name and by
+/// week; the .Days file days of the month and ends of periods; the .Times file clock times and parts
+/// of the day; the .In file "in two hours", "in three days", "in March".
 /// </summary>
 internal static partial class DuePhraseParser
 {
@@ -37,15 +38,20 @@ internal static partial class DuePhraseParser
     /// <summary>"before the weekend" and "by the end of the week": the end of the working week.</summary>
     private static readonly TimeOnly s_endOfDay = new(18, 0);
 
-    public static bool IsWeekday(string word) => s_weekdays.ContainsKey(word);
+    /// <summary>Words a date or time phrase can start with (after its preposition): most words of a sentence are not, and are passed over at once.</summary>
+    private static readonly FrozenSet<string> s_starters = new[]
+    {
+        "today", "tonight", "tomorrow", "day", "the", "this", "coming", "next", "weekend", "end", "noon", "midday",
+        "lunchtime", "midnight", "night", "in", "within", "half", "quarter",
+    }.ToFrozenSet(StringComparer.Ordinal);
 
     public static bool IsMonth(string word) => s_months.ContainsKey(word);
 
-    /// <summary>The date and time words of <paramref name="words"/>, or null when it has none.</summary>
-    public static DuePhrase? Parse(Words words, DateOnly today)
+    /// <summary>The date and time words among words <paramref name="from"/> to <paramref name="to"/> (exclusive), or null when there are none.</summary>
+    public static DuePhrase? Parse(Words words, DateOnly today, int from, int to)
     {
         var phrase = new DuePhrase();
-        for (var i = 0; i < words.Count;)
+        for (var i = from; i < to;)
         {
             var j = i;
             while (j - i < 2 && words.IsAny(j, s_prepositions))
@@ -55,8 +61,8 @@ internal static partial class DuePhraseParser
 
             // "at around ten": the first preposition carries the meaning.
             var preposition = j > i ? words[i] : "";
-            if ((!phrase.HasDate && TryDate(words, j, preposition, today, phrase, out var end))
-                || (!phrase.HasTime && TryTime(words, j, preposition, phrase, out end)))
+            if (CanStart(words[j]) && ((!phrase.HasDate && TryDate(words, j, preposition, today, phrase, out var end))
+                || (!phrase.HasTime && TryTime(words, j, preposition, phrase, out end))))
             {
                 phrase.Spans.Add(words.Span(i, end));
                 i = end;
@@ -69,6 +75,9 @@ internal static partial class DuePhraseParser
 
         return phrase.Spans.Count == 0 ? null : phrase;
     }
+
+    private static bool CanStart(string word) =>
+        word.Length > 0 && (char.IsAsciiDigit(word[0]) || s_starters.Contains(word) || s_weekdays.ContainsKey(word) || s_months.ContainsKey(word) || NumberWords.IsNumberWord(word));
 
     private static bool TryDate(Words words, int i, string preposition, DateOnly today, DuePhrase phrase, out int end)
     {
@@ -161,103 +170,6 @@ internal static partial class DuePhraseParser
                 phrase.SetDate(today);
                 phrase.Part = s_parts[word];
                 return true;
-        }
-
-        return false;
-    }
-
-    /// <summary>"by the end of the day / the week / next week / the month / the year": 18:00 on its last working day.</summary>
-    private static bool TryEndOf(Words words, int at, DateOnly today, DuePhrase phrase, out int end)
-    {
-        var next = words[at] == "next";
-        if (words[at] is "the" or "this" or "next")
-        {
-            at++;
-        }
-
-        end = at + 1;
-        DateOnly? date = words[at] switch
-        {
-            "day" when !next => today,
-            "week" => NextWeeksMonday(today).AddDays(next ? 4 : -3),
-            "month" => new DateOnly(today.Year, today.Month, 1).AddMonths(next ? 2 : 1).AddDays(-1),
-            "year" => new DateOnly(today.Year + (next ? 1 : 0), 12, 31),
-            _ => null,
-        };
-        if (date is null)
-        {
-            return false;
-        }
-
-        // The end of this week, once its Friday evening has passed, is next week's.
-        phrase.SetDate(date.Value, words[at] == "week" && !next ? DateRoll.Week : DateRoll.None);
-        phrase.ImpliedTime = s_endOfDay;
-        return true;
-    }
-
-    /// <summary>"on the 5th", "the 12th of December", "December 12", "12 December", "December the twelfth".</summary>
-    private static bool TryDayOfMonth(Words words, int at, bool hadThe, string preposition, DateOnly today, DuePhrase phrase, out int end)
-    {
-        int day;
-        if (s_months.TryGetValue(words[at], out var month) && (words[at] != "may" || words.IsCapitalised(at)))
-        {
-            var dayAt = words[at + 1] == "the" ? at + 2 : at + 1;
-            if (!NumberWords.TryOrdinal(words, dayAt, out day, out end) && !NumberWords.TryBelowHundred(words, dayAt, out day, out end))
-            {
-                return false;
-            }
-        }
-        else
-        {
-            var isOrdinal = NumberWords.TryOrdinal(words, at, out day, out end);
-            if (!isOrdinal && (hadThe || !NumberWords.TryBelowHundred(words, at, out day, out end)))
-            {
-                return false;
-            }
-
-            var monthAt = words[end] == "of" ? end + 1 : end;
-            if (s_months.TryGetValue(words[monthAt], out month))
-            {
-                end = monthAt + 1;
-            }
-            else if (isOrdinal && s_dayPrepositions.Contains(preposition))
-            {
-                month = 0;
-            }
-            else
-            {
-                return false;
-            }
-        }
-
-        if (day is < 1 or > 31)
-        {
-            return false;
-        }
-
-        if (month == 0)
-        {
-            // The day of this month, or of the next month that has it (Roll.Month moves it on once passed).
-            var first = new DateOnly(today.Year, today.Month, 1);
-            for (var m = 0; m < 12; m++, first = first.AddMonths(1))
-            {
-                if (day <= DateTime.DaysInMonth(first.Year, first.Month) && first.AddDays(day - 1) >= today)
-                {
-                    phrase.SetDate(first.AddDays(day - 1), DateRoll.Month);
-                    return true;
-                }
-            }
-
-            return false;
-        }
-
-        for (var year = today.Year; year < today.Year + 8; year++)
-        {
-            if (day <= DateTime.DaysInMonth(year, month) && new DateOnly(year, month, day) >= today)
-            {
-                phrase.SetDate(new DateOnly(year, month, day), DateRoll.Year);
-                return true;
-            }
         }
 
         return false;

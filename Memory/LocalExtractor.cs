@@ -24,7 +24,7 @@ internal static class LocalExtractor
         var rest = new List<Sentence>();
         foreach (var sentence in SentenceSplitter.Split(conversation.Lines))
         {
-            if (IsFiller(new Words(sentence.Text)))
+            if (IsFiller(sentence.Words))
             {
                 continue;
             }
@@ -64,21 +64,33 @@ internal static class LocalExtractor
         return true;
     }
 
-    /// <summary>The first sentence of at least three words that is not a greeting.</summary>
+    /// <summary>
+    /// The first statement that says something: not a question, with two words beyond greetings
+    /// and passing states ("Yeah, not bad, a bit tired." is not one); else the first sentence that
+    /// is not a greeting.
+    /// </summary>
     private static string? Summary(List<Sentence> meaningful)
     {
-        foreach (var sentence in meaningful)
+        var chosen = meaningful.FirstOrDefault(s => !s.Text.EndsWith('?') && ContentWords(s.Words) >= 2) ?? meaningful.FirstOrDefault();
+        if (chosen is null)
         {
-            var words = sentence.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (words.Length < 3)
-            {
-                continue;
-            }
-
-            var summary = words.Length <= MaxSummaryWords ? sentence.Text : string.Join(' ', words.Take(MaxSummaryWords)).TrimEnd(',', ';') + "…";
-            return char.ToUpperInvariant(summary[0]) + summary[1..];
+            return null;
         }
 
-        return null;
+        var words = chosen.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var summary = words.Length <= MaxSummaryWords ? chosen.Text : string.Join(' ', words.Take(MaxSummaryWords)).TrimEnd(',', ';') + "…";
+        return char.ToUpperInvariant(summary[0]) + summary[1..];
+    }
+
+    private static int ContentWords(Words words)
+    {
+        var count = 0;
+        for (var i = 0; i < words.Count; i++)
+        {
+            var word = words[i];
+            count += Vocabulary.FunctionWords.Contains(word) || Vocabulary.FillerWords.Contains(word) || Vocabulary.PassingStates.Contains(word) ? 0 : 1;
+        }
+
+        return count;
     }
 }

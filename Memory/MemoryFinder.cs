@@ -17,6 +17,8 @@ internal static partial class MemoryFinder
 
     public const int MaxWords = 25;
 
+    private static readonly string[][] s_notFactOpenings = [.. Vocabulary.NotFactOpenings.Select(o => o.Split(' '))];
+
     public static List<ExtractedMemory> Find(IEnumerable<Sentence> sentences)
     {
         var memories = new List<ExtractedMemory>();
@@ -28,9 +30,12 @@ internal static partial class MemoryFinder
                 continue;
             }
 
-            foreach (var clause in ClauseBreak().Split(sentence.Text))
+            var clauses = sentence.Text.AsSpan().IndexOfAny(',', ';') < 0 && !sentence.Text.Contains(" but ", StringComparison.OrdinalIgnoreCase)
+                ? [sentence.Text]
+                : ClauseBreak().Split(sentence.Text);
+            foreach (var clause in clauses)
             {
-                if (Memorable(clause) is not { } text)
+                if (Memorable(clause, clauses.Length == 1 ? sentence.Words : new Words(clause)) is not { } text)
                 {
                     continue;
                 }
@@ -54,38 +59,43 @@ internal static partial class MemoryFinder
         return memories;
     }
 
-    /// <summary>The clause as a memory, or null when it is not one.</summary>
-    public static string? Memorable(string clause)
+    /// <summary>The clause as a memory, or null when it is not one. <paramref name="words"/> are the clause's.</summary>
+    public static string? Memorable(string clause, Words words)
     {
-        var words = new Words(clause);
         var start = 0;
         while (start < words.Count && (Vocabulary.OpeningFillers.Contains(words[start]) || (words[start] == "by" && words[start + 1] == "the" && words[start + 2] == "way")))
         {
             start += words[start] == "by" ? 3 : 1;
         }
 
-        if (words.Count - start is < 3 or > MaxWords)
+        if (words.Count - start is < 3 or > MaxWords || LocalExtractor.IsFiller(words))
         {
             return null;
+        }
+
+        int contentWords = 0;
+        bool hasQuantity = false, hasName = false, hasMe = false;
+        for (var i = start; i < words.Count; i++)
+        {
+            var word = words[i];
+            if (word is "you" or "your" or "you're" or "you've" or "yours" or "you'll" or "ya" || Vocabulary.RelativeDayWords.Contains(word))
+            {
+                return null;
+            }
+
+            var number = IsNumber(words, i);
+            contentWords += number || Vocabulary.FunctionWords.Contains(word) ? 0 : 1;
+            hasQuantity |= number && word is not ("one" or "a" or "an" or "zero");
+            hasName |= i > start && words.IsCapitalised(i) && word is not ("i" or "i'm" or "i've" or "i'd" or "i'll") && !DuePhraseParser.IsMonth(word);
+            hasMe |= word == "me";
         }
 
         var text = clause[words.Start(start)..].Trim().TrimEnd('.', '!', ',', ';', ':', ' ');
-        words = new Words(text);
-        var all = Enumerable.Range(0, words.Count).Select(i => words[i]).ToList();
-        if (LocalExtractor.IsFiller(words)
-            || all.Any(w => w is "you" or "your" or "you're" or "you've" or "yours" or "you'll" or "ya")
-            || all.Any(Vocabulary.RelativeDayWords.Contains))
-        {
-            return null;
-        }
-
-        var contentWords = Enumerable.Range(0, words.Count).Count(i => !Vocabulary.FunctionWords.Contains(words[i]) && !IsNumber(words, i));
+        var first = words[start];
         string memory;
-        if (all[0] is "i" or "i'm" or "i've" or "my")
+        if (first is "i" or "i'm" or "i've" or "my")
         {
-            var opening = string.Join(' ', all) + " ";
-            if ((Vocabulary.NotFactOpenings.Any(o => opening.StartsWith(o + " ", StringComparison.Ordinal)) && !opening.StartsWith("i was born ", StringComparison.Ordinal))
-                || contentWords < 1 || IsPassingState(all))
+            if (IsNotFactOpening(words, start) || contentWords < 1 || IsPassingState(words, start))
             {
                 return null;
             }
@@ -94,13 +104,12 @@ internal static partial class MemoryFinder
         }
         else
         {
-            // A fact about something else needs a quantity or a name to be worth keeping, and a subject that stands alone.
-            var hasQuantity = Enumerable.Range(0, words.Count).Any(i => IsNumber(words, i) && words[i] is not ("one" or "a" or "an" or "zero"));
-            var hasName = Enumerable.Range(1, Math.Max(0, words.Count - 1)).Any(i => words.IsCapitalised(i)
-                && words[i] is not ("i" or "i'm" or "i've" or "i'd" or "i'll") && !DuePhraseParser.IsMonth(words[i]));
-            if (all[0] is "it" or "it's" or "that" or "that's" or "this" or "there" or "there's" or "they" or "they're" or "he"
+            // A fact about something else needs a quantity or a name to be worth keeping, and a
+            // subject that stands alone; and it is no request ("Remind me in two hours to ...").
+            if (first is "it" or "it's" or "that" or "that's" or "this" or "there" or "there's" or "they" or "they're" or "he"
                 or "he's" or "she" or "she's" or "these" or "those" or "what" or "which" or "who" or "here" or "here's"
-                || !(hasQuantity || hasName) || contentWords < 2)
+                or "remind" or "remember" or "let" or "let's" or "please" or "don't" or "set"
+                || Vocabulary.ActionVerbs.Contains(first) || hasMe || !(hasQuantity || hasName) || contentWords < 2)
             {
                 return null;
             }
@@ -112,16 +121,41 @@ internal static partial class MemoryFinder
         return char.ToUpperInvariant(memory[0]) + memory[1..] + ".";
     }
 
-    /// <summary>"I'm tired", "I'm at work", "I'm going home": true now, not worth remembering.</summary>
-    private static bool IsPassingState(List<string> words)
+    /// <summary>"I think", "I don't know", "I'll": a reply or an intention, not a fact ("I was born" is one).</summary>
+    private static bool IsNotFactOpening(Words words, int start)
     {
-        var at = words[0] == "i'm" ? 1 : words[0] == "i" && words.Count > 1 && words[1] == "am" ? 2 : -1;
+        if (words[start] == "i" && words[start + 1] == "was" && words[start + 2] == "born")
+        {
+            return false;
+        }
+
+        foreach (var opening in s_notFactOpenings)
+        {
+            var k = 0;
+            while (k < opening.Length && words[start + k] == opening[k])
+            {
+                k++;
+            }
+
+            if (k == opening.Length)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>"I'm tired", "I'm at work", "I'm going home": true now, not worth remembering.</summary>
+    private static bool IsPassingState(Words words, int start)
+    {
+        var at = words[start] == "i'm" ? start + 1 : words[start] == "i" && words[start + 1] == "am" ? start + 2 : -1;
         if (at < 0)
         {
             return false;
         }
 
-        while (at < words.Count && words[at] is "so" or "really" or "very" or "quite" or "pretty" or "a" or "bit" or "little" or "kind" or "of" or "still" or "kinda")
+        while (words[at] is "so" or "really" or "very" or "quite" or "pretty" or "a" or "bit" or "little" or "kind" or "of" or "still" or "kinda")
         {
             at++;
         }
@@ -136,8 +170,11 @@ internal static partial class MemoryFinder
     /// <summary>The words of a memory, lower-cased and single-spaced, to find the same fact said twice.</summary>
     private static string Key(string text) => string.Join(' ', NonWord().Split(text.ToLowerInvariant()).Where(w => w.Length > 0));
 
-    /// <summary>Where one statement ends and the next begins inside a sentence: ", I drink coffee now", "; my sister".</summary>
-    [GeneratedRegex(@",\s*(?:and\s+|but\s+)?(?=(?:i|i'm|i've|my)\b)|;\s*|\s+but\s+(?=(?:i|i'm|i've|my)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    /// <summary>
+    /// Where one statement ends and the next begins inside a sentence: ", I drink coffee now", "; my
+    /// sister", ", she's coming" (a clause about "she" then fails on its own), ", so no cake".
+    /// </summary>
+    [GeneratedRegex(@",\s*(?:and\s+|but\s+)?(?=(?:i|i'm|i've|my|he|he's|she|she's|it|it's|they|they're|that|that's|this|so|which|who|because)\b)|;\s*|\s+but\s+(?=(?:i|i'm|i've|my)\b)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex ClauseBreak();
 
     [GeneratedRegex(@"[^\p{L}\p{N}']+")]

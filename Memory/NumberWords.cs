@@ -37,6 +37,9 @@ internal static class NumberWords
         ["thousand"] = 1_000, ["million"] = 1_000_000,
     }.ToFrozenDictionary(StringComparer.Ordinal);
 
+    /// <summary>Whether the word is a number or an ordinal said in words ("ten", "twenty", "fifth").</summary>
+    public static bool IsNumberWord(string word) => s_small.ContainsKey(word) || s_tens.ContainsKey(word) || s_ordinals.ContainsKey(word);
+
     /// <summary>Whether the word continues a number ("hundred", "thousand"): "at two thousand degrees" is no clock time.</summary>
     public static bool IsScale(string word) => word is "hundred" || s_scales.ContainsKey(word);
 
@@ -111,9 +114,9 @@ internal static class NumberWords
     {
         var word = words[index];
         next = index + 1;
-        if (word.Length > 2 && word[^2..] is "st" or "nd" or "rd" or "th" && IsDigits(word[..^2]) && word.Length <= 4)
+        if (word.Length is > 2 and <= 4 && char.IsAsciiDigit(word[0]) && word.AsSpan(word.Length - 2) is "st" or "nd" or "rd" or "th"
+            && int.TryParse(word.AsSpan(0, word.Length - 2), NumberStyles.None, CultureInfo.InvariantCulture, out value))
         {
-            value = int.Parse(word[..^2], CultureInfo.InvariantCulture);
             return true;
         }
 
@@ -135,7 +138,8 @@ internal static class NumberWords
 
     /// <summary>
     /// The text with spoken numbers written as digits ("two thousand degrees" to "2000 degrees"), so
-    /// a memory is short and a search for "2000" finds it. A lone "one" stays a word ("the one I like").
+    /// a memory is short and a search for "2000" finds it ("2,000" too, which a search would read as
+    /// two numbers). A lone "one" stays a word ("the one I like").
     /// </summary>
     public static string ToDigits(string text)
     {

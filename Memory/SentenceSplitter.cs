@@ -1,15 +1,27 @@
+using System.Buffers;
 using System.Text;
 using System.Text.RegularExpressions;
 
 namespace FriendLite.Edge.Memory;
 
 /// <summary>A sentence of the transcript, cleaned of Whisper's markers, with the segments it came from.</summary>
-internal sealed record Sentence(string Text, IReadOnlyList<long> Segments);
+internal sealed class Sentence(string text, IReadOnlyList<long> segments)
+{
+    private Words? _words;
+
+    public string Text { get; } = text;
+
+    public IReadOnlyList<long> Segments { get; } = segments;
+
+    /// <summary>The sentence's words, split once for every rule that reads them.</summary>
+    public Words Words => _words ??= new Words(Text);
+}
 
 /// <summary>
 /// Turns transcript lines into sentences. Whisper ends a line where the speaker paused, not where
 /// the sentence ends, and puts several sentences on one line: a sentence runs on across lines until
-/// it ends with ". ", "? " or "! " (or the speaker was silent for <see cref="PauseSeconds"/>), and a
+/// it ends with ". ", "? " or "! " (or the speaker was silent for <see cref="PauseSeconds"/>, or the
+/// next line starts with a capital, as Whisper writes a sentence's start), and a
 /// line is split at each sentence end inside it. Markers such as "[BLANK_AUDIO]", "(music)",
 /// "*laughs*" and "♪" are dropped; leading spaces and speaker dashes too.
 /// </summary>
@@ -20,6 +32,8 @@ internal static partial class SentenceSplitter
 
     /// <summary>An unpunctuated run is cut here, so one sentence never becomes the whole transcript.</summary>
     public const int MaxWords = 60;
+
+    private static readonly SearchValues<char> s_markerStarts = SearchValues.Create("[(*♪♫>");
 
     /// <summary>Titles before a name: never the end of a sentence.</summary>
     private static readonly string[] s_titles = ["mr", "mrs", "ms", "dr", "st", "prof"];
@@ -41,7 +55,7 @@ internal static partial class SentenceSplitter
                 continue;
             }
 
-            if (line.Start - lastEnd >= PauseSeconds)
+            if (line.Start - lastEnd >= PauseSeconds || StartsSentence(clean))
             {
                 Flush(sentences, text, segments);
             }
@@ -69,8 +83,11 @@ internal static partial class SentenceSplitter
     /// <summary>The line without markers, curly quotes or runs of spaces.</summary>
     public static string Clean(string text)
     {
-        var clean = Marker().Replace(text, " ").Replace('’', '\'').Replace('‘', '\'').Replace('“', '"').Replace('”', '"');
-        clean = Spaces().Replace(clean, " ").Trim().TrimStart('-', '>', ' ').Trim();
+        // Most lines have no marker and single spaces: the regexes run only for those that do.
+        var clean = text.AsSpan().IndexOfAny(s_markerStarts) < 0 ? text : Marker().Replace(text, " ");
+        clean = clean.Replace('’', '\'').Replace('‘', '\'').Replace('“', '"').Replace('”', '"');
+        clean = (clean.Contains("  ", StringComparison.Ordinal) || clean.AsSpan().IndexOfAny('\t', '\n', '\r') >= 0 ? Spaces().Replace(clean, " ") : clean)
+            .Trim().TrimStart('-', '>', ' ').Trim();
         return clean.All(c => !char.IsLetterOrDigit(c)) ? "" : clean;
     }
 
@@ -135,6 +152,10 @@ internal static partial class SentenceSplitter
         var abbreviation = line[i] == '.' && (ellipsis || s_abbreviations.Contains(word));
         return !abbreviation || char.IsUpper(line[next]);
     }
+
+    /// <summary>A capital that is not "I", "I'm", "I'll": Whisper's sign of a new sentence.</summary>
+    private static bool StartsSentence(string line) =>
+        char.IsUpper(line[0]) && !(line[0] == 'I' && (line.Length == 1 || line[1] is ' ' or '\'' or ','));
 
     private static void Flush(List<Sentence> sentences, StringBuilder text, List<long> segments)
     {

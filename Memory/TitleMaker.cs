@@ -50,16 +50,24 @@ internal static class TitleMaker
 
     private static long FirstSegment(IReadOnlyList<long> segments) => segments.Count > 0 ? segments[0] : 0;
 
-    /// <summary>The first run of content words, at most two: "the dentist" gives dentist, "oat milk and coffee beans" oat milk.</summary>
+    /// <summary>
+    /// The first run of content words. An item's is the object after its verb, whose last two words
+    /// name it (English puts the head noun last): "the dentist" gives dentist, "a new phone charger"
+    /// phone charger, "oat milk and coffee beans" oat milk. A memory's is its subject, followed by a
+    /// verb the lists do not know, so its first two: "The glass furnace runs" gives glass furnace.
+    /// In a memory about the user, the verb after "User" is passed over ("User used to live").
+    /// </summary>
     private static string? Topic(string text, bool skipFirst)
     {
         var words = new Words(text);
         var run = new List<string>();
-        for (var i = skipFirst ? 1 : 0; i < words.Count && run.Count < MaxTopicWords; i++)
+        var start = skipFirst || (words[0] == "user" && !Vocabulary.FunctionWords.Contains(words[1])) ? 1 : 0;
+        start += words[0] == "user" ? 1 : 0;
+        for (var i = start; i < words.Count; i++)
         {
             var word = words[i];
-            var content = !Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1;
-            if (content)
+            if (!Vocabulary.FunctionWords.Contains(word) && !s_notTopics.Contains(word) && !char.IsAsciiDigit(word[0]) && word.Length > 1
+                && (skipFirst || !LooksLikeVerbOrAdverb(word)))
             {
                 run.Add(text[words.Start(i)..words.End(i)]);
             }
@@ -69,7 +77,7 @@ internal static class TitleMaker
             }
         }
 
-        return run.Count == 0 ? null : string.Join(' ', run);
+        return run.Count == 0 ? null : string.Join(' ', skipFirst ? run.TakeLast(MaxTopicWords) : run.Take(MaxTopicWords));
     }
 
     /// <summary>Topics in order, without repeats, as many as fit in <see cref="MaxWords"/> words with their commas and "and".</summary>
@@ -84,14 +92,15 @@ internal static class TitleMaker
                 continue;
             }
 
+            // Commas are free; one "and" joins the last two.
             var size = topic.Count(c => c == ' ') + 1;
             if (words + size + (chosen.Count > 0 ? 1 : 0) > MaxWords)
             {
                 continue;
             }
 
+            words += size;
             chosen.Add(topic);
-            words += size + (chosen.Count > 1 ? 1 : 0);
         }
 
         return chosen;
@@ -109,8 +118,8 @@ internal static class TitleMaker
             {
                 var word = words[i];
                 if (word.Length < 4 || Vocabulary.FunctionWords.Contains(word) || Vocabulary.FillerWords.Contains(word) || s_notTopics.Contains(word)
-                    || char.IsAsciiDigit(word[0]) || word.EndsWith("ed", StringComparison.Ordinal) || word.EndsWith("ing", StringComparison.Ordinal)
-                    || word.EndsWith("ly", StringComparison.Ordinal) || word.Contains('\'', StringComparison.Ordinal))
+                    || Vocabulary.ActionVerbs.Contains(word) || Vocabulary.NotTasks.Contains(word) || Vocabulary.PassingStates.Contains(word)
+                    || char.IsAsciiDigit(word[0]) || word.Contains('\'', StringComparison.Ordinal) || LooksLikeVerbOrAdverb(word))
                 {
                     continue;
                 }
@@ -119,6 +128,13 @@ internal static class TitleMaker
             }
         }
 
-        return counts.OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Select(c => c.Value.Written);
+        // A word said more than once is a topic; without any, the first words said.
+        var repeated = counts.Where(c => c.Value.Count > 1).ToList();
+        return (repeated.Count > 0 ? repeated : counts.ToList()).OrderByDescending(c => c.Value.Count).ThenBy(c => c.Value.First).Select(c => c.Value.Written);
     }
+
+    /// <summary>"talked", "lovely": a past form or an adverb (not "speed", "family", "bed").</summary>
+    private static bool LooksLikeVerbOrAdverb(string word) =>
+        (word.Length >= 5 && word.EndsWith("ed", StringComparison.Ordinal) && !word.EndsWith("eed", StringComparison.Ordinal))
+        || (word.Length >= 5 && word.EndsWith("ly", StringComparison.Ordinal) && !word.EndsWith("ily", StringComparison.Ordinal));
 }

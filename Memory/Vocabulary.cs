@@ -21,7 +21,10 @@ internal static class Vocabulary
         "now", "well", "yeah", "yes", "okay", "ok", "oh", "um", "uh", "i'm", "i'll", "i've", "i'd", "don't",
         "doesn't", "didn't", "can't", "won't", "it's", "that's", "there's", "let's", "we're", "you're", "they're",
         "he's", "she's", "gonna", "wanna", "gotta", "got", "longer", "anymore", "user", "user's", "one", "lot",
-        "actually", "usually", "always", "often", "sometimes", "kind", "sort", "thing", "things", "something");
+        "actually", "usually", "always", "often", "sometimes", "kind", "sort", "thing", "things", "something",
+        "near", "behind", "across", "through", "after", "before", "during", "without", "within", "between", "around",
+        "against", "among", "along", "since", "until", "via", "per", "next", "onto", "toward", "towards", "every",
+        "each", "other", "another", "used");
 
     /// <summary>The words of greetings, thanks and back-channel talk: a sentence made only of them says nothing.</summary>
     public static readonly FrozenSet<string> FillerWords = Set(
@@ -55,16 +58,18 @@ internal static class Vocabulary
     public static readonly FrozenSet<string> NotTasks = Set(
         "be", "see", "say", "admit", "think", "know", "guess", "bet", "wonder", "hope", "wait", "sleep", "leave",
         "understand", "believe", "face", "imagine", "assume", "suppose", "pretend", "agree", "disagree", "stop",
-        "go", "the", "a", "an", "my", "your", "our", "this", "that", "it", "there", "so", "not", "never", "no",
+        "the", "a", "an", "my", "your", "our", "this", "that", "it", "there", "so", "not", "never", "no",
         "keep", "calm", "relax", "rest", "hurry", "hear", "feel", "eat", "pee", "breathe",
-        "focus", "pause", "like", "love", "hate", "want", "forget", "laugh", "cry", "celebrate", "break");
+        "focus", "pause", "like", "love", "hate", "want", "forget", "laugh", "cry", "celebrate", "break", "remember",
+        "mention", "point", "note", "confess", "warn");
 
     /// <summary>Words that make a description say nothing on their own: "do it", "go now", "call you".</summary>
     public static readonly FrozenSet<string> VagueWords = Set(
         "it", "this", "that", "them", "me", "you", "him", "her", "us", "there", "here", "then", "now", "so", "again",
         "too", "please", "up", "out", "off", "back", "soon", "later", "something", "anything", "everything", "stuff",
         "some", "one", "more", "all", "a", "an", "the", "on", "in", "together", "away", "over", "around", "first",
-        "quickly", "asap", "today", "things", "somewhere", "sometime", "home", "right", "well");
+        "quickly", "asap", "today", "things", "somewhere", "sometime", "home", "right", "well", "started", "going",
+        "moving", "ready", "done");
 
     /// <summary>Words right after "I'm" that make a passing state, not a fact: "I'm tired", "I'm at work".</summary>
     public static readonly FrozenSet<string> PassingStates = Set(
@@ -84,7 +89,8 @@ internal static class Vocabulary
         "i told", "i said", "i asked", "i thought", "i feel like", "i can't believe", "i forgot", "i heard",
         "i got", "i just", "i need", "i have to", "i had to", "i want to say", "i agree", "i disagree", "i get it",
         "i understand", "i remember", "i noticed", "i saw", "i was wondering", "i would", "i should", "i must",
-        "i could", "i can", "i may", "i might", "i did", "i didn't", "i went", "i came", "i was",
+        "i could", "i can", "i may", "i might", "i did", "i didn't", "i went", "i came", "i was", "i've got",
+        "i have got", "i gotta", "i'm going to", "i am going to", "i'm gonna", "i ought", "my plan", "i plan",
     ];
 
     /// <summary>Adverbs at the start of a description that add nothing to it: "just call", "really need to".</summary>

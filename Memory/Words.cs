@@ -1,5 +1,3 @@
-using System.Text.RegularExpressions;
-
 namespace FriendLite.Edge.Memory;
 
 /// <summary>Where a phrase sits in a text, so it can be cut out of it.</summary>
@@ -12,17 +10,27 @@ internal readonly record struct TextSpan(int Start, int Length)
 /// A text's words, lower-cased, each with its place in the text: the offline extractor matches
 /// phrases on words (so "at ten" is found whatever the spacing or case) and cuts them out of the
 /// text by place. Reading past either end gives an empty word, so parsers need no bounds checks.
+/// A word is a run of letters with inner apostrophes ("don't", "o'clock"), a clock time ("7:30",
+/// "10.30"), a number with thousands separators ("2,000"), or digits with a suffix ("3pm", "5th").
 /// </summary>
-internal sealed partial class Words
+internal sealed class Words
 {
     private readonly List<(string Word, int Start, int End)> _words = [];
 
     public Words(string text)
     {
         Text = text;
-        foreach (var match in WordPattern().EnumerateMatches(text))
+        for (var i = 0; i < text.Length;)
         {
-            _words.Add((text.Substring(match.Index, match.Length).ToLowerInvariant(), match.Index, match.Index + match.Length));
+            var end = char.IsLetter(text[i]) ? LetterWordEnd(text, i) : char.IsAsciiDigit(text[i]) ? NumberEnd(text, i) : i;
+            if (end == i)
+            {
+                i++;
+                continue;
+            }
+
+            _words.Add((LowerCase(text, i, end), i, end));
+            i = end;
         }
     }
 
@@ -60,8 +68,64 @@ internal sealed partial class Words
         return false;
     }
 
-    // A clock time ("7:30", "10.30"), a number with thousands separators ("2,000"), digits with a
-    // suffix ("3pm", "5th"), or a word with inner apostrophes ("don't", "o'clock").
-    [GeneratedRegex(@"\d{1,2}[:.]\d{2}(?!\d)|\d{1,3}(?:,\d{3})+(?!\d)|\d+[a-z]*|[a-z]+(?:'[a-z]+)*", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex WordPattern();
+    private static int LetterWordEnd(string text, int i)
+    {
+        while (i < text.Length && (char.IsLetter(text[i]) || (text[i] == '\'' && i + 1 < text.Length && char.IsLetter(text[i + 1]))))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    /// <summary>"7:30", "10.30", "2,000", "3pm", "5th", "25".</summary>
+    private static int NumberEnd(string text, int start)
+    {
+        var i = start;
+        while (i < text.Length && char.IsAsciiDigit(text[i]))
+        {
+            i++;
+        }
+
+        var digits = i - start;
+        if (digits <= 2 && i + 2 < text.Length && text[i] is ':' or '.' && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2])
+            && (i + 3 == text.Length || !char.IsAsciiDigit(text[i + 3])))
+        {
+            return i + 3;
+        }
+
+        if (digits <= 3 && IsThousands(text, i))
+        {
+            while (IsThousands(text, i))
+            {
+                i += 4;
+            }
+
+            return i;
+        }
+
+        while (i < text.Length && char.IsAsciiLetter(text[i]))
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    private static bool IsThousands(string text, int i) =>
+        i + 3 < text.Length && text[i] == ',' && char.IsAsciiDigit(text[i + 1]) && char.IsAsciiDigit(text[i + 2]) && char.IsAsciiDigit(text[i + 3])
+        && (i + 4 == text.Length || !char.IsAsciiDigit(text[i + 4]));
+
+    private static string LowerCase(string text, int start, int end)
+    {
+        for (var i = start; i < end; i++)
+        {
+            if (char.IsUpper(text[i]))
+            {
+                return string.Create(end - start, (text, start), static (span, state) => state.text.AsSpan(state.start, span.Length).ToLowerInvariant(span));
+            }
+        }
+
+        return text.Substring(start, end - start);
+    }
 }
