@@ -21,7 +21,7 @@ internal static class LlmPrompts
         title: at most 6 words naming what the conversation was about.
         summary: one sentence saying what was discussed or decided.
         memories: short standalone facts worth remembering in a month: preferences, people and their relationships, names, places, health, work, possessions, lasting plans.
-        - Each is at most 15 words and makes sense without the transcript ("Likes green tea with honey", "Sister Anna lives in Lyon").
+        - Each is at most 15 words, is about the wearer as "User", and makes sense without the transcript ("User likes green tea with honey", "User's sister Anna lives in Lyon").
         - At most 3. An empty list is the right answer for most conversations: small talk, greetings, the weather and passing remarks are not memories.
         - No relative dates or times ("tomorrow", "on Friday", "next week"): anything tied to a date is an action item, not a memory.
         - Do not repeat a fact listed under "Already known".
@@ -38,7 +38,7 @@ internal static class LlmPrompts
         You keep a person's memory store up to date. You are given existing memories, each with an id, and new facts from a conversation that just ended.
         For every existing memory and every new fact, choose one event:
         - ADD: the new fact is about something no existing memory covers. Give "id": null and the fact as "text".
-        - UPDATE: the new fact adds detail to or changes an existing memory about the same thing ("Likes tea" and the new fact "Likes green tea with honey"). Give the existing memory's id and, as "text", the merged memory in at most 15 words.
+        - UPDATE: the new fact adds detail to or changes an existing memory about the same thing ("User likes tea" and the new fact "User likes green tea with honey"). Give the existing memory's id and, as "text", the merged memory in at most 15 words.
         - DELETE: only when a new fact explicitly negates or retracts an existing memory ("I no longer like tea", "I sold my car", "we broke up"). Give the existing memory's id. A fact that is merely different or newer is not a negation; the negating fact itself is not added.
         - NONE: the existing memory stays as it is, or the new fact says the same thing as an existing memory. Give the existing memory's id.
         Use only the ids given for existing memories, and each at most once; never make up an id.
