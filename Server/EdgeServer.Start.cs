@@ -84,6 +84,11 @@ internal sealed partial class EdgeServer
 
             server._directoryLock = directoryLock;
             directoryLock.Announce(options.Address);
+            if (SystemdNotifier.Create(options.NotifySocket, log) is { } notifier)
+            {
+                server.StartNotifying(notifier); // listening, recovered: ready
+            }
+
             var transcribing = engine is null ? "off" : engine is UnloadedEngine ? "unavailable" : "ok";
             log.Info("server", "started", ("version", HealthEndpoints.Version), ("address", options.Address), ("data_dir", dataDirectory), ("offline", options.Offline),
                 ("transcription", transcribing), ("open_file_limit", descriptors), ("max_connections", limits.MaxConnections));

@@ -209,6 +209,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
     private async Task<bool> StopCoreAsync()
     {
         Volatile.Write(ref _stopping, 1);
+        _systemd?.Send("STOPPING=1", "STATUS=stopping");
         var clock = Stopwatch.StartNew();
         _log.Info("server", "stopping", ("in_flight", _requests.Snapshot().Children.Count));
         _requests.Cancel();
@@ -239,6 +240,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         _silero?.Dispose(); // every session has ended, so no detection is running
+        _systemd?.Dispose(); // its loop ended with the root group
         (_languageModel as IDisposable)?.Dispose(); // the extraction worker has ended with the root group
 
         Database.ReleasePooledConnections();

@@ -125,6 +125,8 @@ internal static class ServeCommand
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
+                NotifySocket = Environment.GetEnvironmentVariable("NOTIFY_SOCKET"),
+                WatchdogTimeout = SystemdNotifier.WatchdogTimeout(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), Environment.GetEnvironmentVariable("WATCHDOG_PID")),
                 Llm = llm,
                 TimeZone = memory.ReadZone(parse),
             };

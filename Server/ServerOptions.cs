@@ -60,6 +60,15 @@ internal sealed record ServerOptions(
     /// <summary>How long the server gives a departed device's segments in transcription (on its own clock, not the device's) before the rest wait as jobs.</summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>systemd's notify socket (<c>$NOTIFY_SOCKET</c>); null when not run by systemd with <c>Type=notify</c>.</summary>
+    public string? NotifySocket { get; init; }
+
+    /// <summary>systemd's watchdog timeout (<c>$WATCHDOG_USEC</c>); null when there is no watchdog.</summary>
+    public TimeSpan? WatchdogTimeout { get; init; }
+
+    /// <summary>What the watchdog asks before each <c>WATCHDOG=1</c>; null is the server's own <c>/health</c> (tests script theirs).</summary>
+    public Func<CancellationToken, Task<bool>>? WatchdogProbe { get; init; }
+
     /// <summary>The LLM that extracts memories (<c>--llm-*</c>); null: the local extractor only.</summary>
     public LlmOptions? Llm { get; init; }
 

@@ -70,7 +70,7 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
             return 1;
         }
 
-        var local = LocalAddress(address);
+        var local = EdgeServer.LocalAddress(address);
         JsonDocument health;
         try
         {
@@ -162,10 +162,6 @@ internal sealed class StatusCommand(TextWriter output, TextWriter error)
             Database.ReleasePooledConnections();
         }
     }
-
-    /// <summary>The address to ask on this machine: a server listening on every interface answers on loopback.</summary>
-    private static string LocalAddress(string address) =>
-        address.Replace("://0.0.0.0:", "://127.0.0.1:", StringComparison.Ordinal).Replace("://[::]:", "://[::1]:", StringComparison.Ordinal);
 
     private static string Text(JsonElement element, string name) =>
         element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString()! : "-";
