@@ -149,6 +149,59 @@ public sealed class DoctorCommandTests
         Assert.Equal(1, code);
     }
 
+    [Fact]
+    public async Task Doctor_AsrServerListeningAndLlmAnsweringHttp_BothOk()
+    {
+        using var dir = new TempDirectory();
+        var asr = new TcpListener(IPAddress.Loopback, 0);
+        asr.Start();
+        try
+        {
+            await using var http = await TestServer.StartAsync(); // any HTTP answer means the address is right
+            var asrPort = ((IPEndPoint)asr.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+            var url = $"http://127.0.0.1:{http.Port.ToString(CultureInfo.InvariantCulture)}";
+
+            var (_, output, _) = await DoctorAsync(dir.Path, "--asr", $"wyoming://127.0.0.1:{asrPort}", "--llm-url", url);
+
+            var lines = Lines(output);
+            Assert.Equal($"ok   asr: wyoming://127.0.0.1:{asrPort} accepts connections", Line(lines, "asr"));
+            Assert.StartsWith($"ok   llm: {url} answers (HTTP ", Line(lines, "llm"), StringComparison.Ordinal);
+        }
+        finally
+        {
+            asr.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task Doctor_LlmServerNotRunning_FailsTheLlmLineSayingTheLocalExtractorRemains()
+    {
+        using var dir = new TempDirectory();
+        var url = $"http://127.0.0.1:{TestServer.FreePort().ToString(CultureInfo.InvariantCulture)}";
+
+        var (code, output, _) = await DoctorAsync(dir.Path, "--llm-url", url);
+
+        var line = Line(Lines(output), "llm");
+        Assert.StartsWith($"FAIL llm: {url} cannot be reached", line, StringComparison.Ordinal);
+        Assert.EndsWith("(without it the local extractor makes memories)", line, StringComparison.Ordinal);
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
+    public async Task Doctor_ClockIn1970_FailsTheClockLineSayingHowToSetIt()
+    {
+        using var dir = new TempDirectory();
+        using var output = new StringWriter { NewLine = "\n" };
+        var doctor = new DoctorCommand(output, new ManualTime(DateTimeOffset.UnixEpoch));
+        var settings = new DoctorCommand.Settings(dir.Path, "127.0.0.1", TestServer.FreePort(), MinFreeDisk.None, null, null, null, null, Offline: false);
+
+        var code = await doctor.RunAsync(settings, default);
+
+        Assert.Equal("FAIL clock: the system time is 1970-01-01 00:00 UTC, before this binary was built — set the clock (timedatectl / an NTP server)",
+            Line(Lines(output.ToString()), "clock"));
+        Assert.Equal(1, code);
+    }
+
     /// <summary>Runs doctor on <paramref name="dataDirectory"/> with a free port on loopback, so only what a test sets up can fail.</summary>
     private static Task<(int Code, string Output, string Error)> DoctorAsync(string dataDirectory, params string[] more) =>
         CliRunner.RunAsync((o, _) => [DoctorCommand.Create(o)],
