@@ -134,16 +134,40 @@ internal static class DoctorChecks
 
     private const string RestoreAdvice = "stop the server and restore the database from a backup (or move it aside to start empty)";
 
-    public static DoctorResult Model(string path)
+    /// <summary>The model as <c>model verify</c> checks it: every tensor, and the checksum when the file name is a standard model's.</summary>
+    public static async Task<DoctorResult> ModelAsync(string path, CancellationToken cancellationToken)
     {
+        const string check = "model";
+        ModelInfo model;
         try
         {
-            return DoctorResult.Ok("model", $"{path}: {ModelFile.Inspect(path)}");
+            model = ModelFile.Inspect(path);
         }
         catch (InvalidDataException ex)
         {
-            return DoctorResult.Fail("model", ex.Message.TrimEnd('.'), "give the right --model, or fetch one with 'friendlite-edge model download base.en'");
+            return DoctorResult.Fail(check, ex.Message.TrimEnd('.'), "give the right --model, or fetch one with 'friendlite-edge model download base.en'");
         }
+
+        if (ModelCatalog.ByFile(Path.GetFileName(path)) is not { } known)
+        {
+            return DoctorResult.Ok(check, $"{path}: {model}");
+        }
+
+        try
+        {
+            await ModelDownloader.VerifyAsync(path, known.Sha256, known.Sha1, cancellationToken);
+        }
+        catch (InvalidDataException ex)
+        {
+            return DoctorResult.Fail(check, ex.Message.TrimEnd('.', ' ').Replace(": download it again", "", StringComparison.Ordinal),
+                $"download it again with 'friendlite-edge model download {known.Name}'");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return DoctorResult.Fail(check, $"{path} cannot be read to its end ({Reasons.Of(ex)})", "check the disk, or download the model again");
+        }
+
+        return DoctorResult.Ok(check, $"{path}: {model}, {(known.Sha256 is not null ? "sha256" : "sha1")} matches {known.Name}");
     }
 
     public static DoctorResult VadModel(string path)
@@ -188,7 +212,7 @@ internal static class DoctorChecks
 
     public static DoctorResult Port(string host, int port, string dataDirectory)
     {
-        var check = "port";
+        const string check = "port";
         var where = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}";
         IPAddress address;
         try

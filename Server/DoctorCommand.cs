@@ -60,7 +60,7 @@ internal sealed class DoctorCommand(TextWriter output, TimeProvider time)
         await Report(DoctorChecks.DatabaseFile(settings.DataDirectory));
         if (settings.Model is { } model)
         {
-            await Report(DoctorChecks.Model(Path.GetFullPath(model)));
+            await Report(await DoctorChecks.ModelAsync(Path.GetFullPath(model), cancellationToken));
         }
 
         if (settings.VadModel is { } vad)

@@ -93,6 +93,21 @@ public sealed class DoctorCommandTests
     }
 
     [Fact]
+    public async Task Doctor_StandardModelNameWithTheWrongChecksum_FailsTheModelLineSayingToDownloadItAgain()
+    {
+        using var dir = new TempDirectory();
+        var renamed = Path.Combine(dir.Path, "ggml-tiny.en.bin"); // a sound ggml file, but not the published tiny.en
+        File.Copy(Fixtures.Path("ggml-tiny.en-for-tests.bin"), renamed);
+
+        var (code, output, _) = await DoctorAsync(dir.Path, "--model", renamed);
+
+        var line = Line(Lines(output), "model");
+        Assert.StartsWith($"FAIL model: {renamed} has sha1 ", line, StringComparison.Ordinal);
+        Assert.EndsWith(" — download it again with 'friendlite-edge model download tiny.en'", line, StringComparison.Ordinal);
+        Assert.Equal(1, code);
+    }
+
+    [Fact]
     public async Task Doctor_PortHeldByAnotherProgram_FailsThePortLineNamingIt()
     {
         using var dir = new TempDirectory();
