@@ -20,6 +20,7 @@ namespace FriendLite.Edge
             {
                 ServeCommand.Create(),
                 StatusCommand.Create(output, error),
+                DoctorCommand.Create(output),
                 LoadgenCommand.Create(output, error),
                 TranscribeCommand.Create(output, error),
                 ModelCommand.Create(output, error),

@@ -13,9 +13,7 @@ namespace FriendLite.Edge.Server;
 /// </summary>
 internal sealed class MemoryOptions
 {
-    private readonly Option<string?> _url = CliOptions.Create<string?>("--llm-url",
-        "An OpenAI-compatible chat endpoint (Ollama: http://HOST:11434) that extracts memories, action items and titles; without one (or with --offline) a local extractor does.",
-        "URL", () => null, ParseUrl, shown: "none (the local extractor)");
+    private readonly Option<string?> _url = UrlOption();
 
     private readonly Option<string?> _model = CliOptions.Create<string?>("--llm-model", "The model --llm-url should use (e.g. llama3.1:8b).", "NAME", () => null, text => text);
 
@@ -31,6 +29,11 @@ internal sealed class MemoryOptions
     private readonly Option<TimeZoneInfo> _zone = CliOptions.Create("--time-zone",
         "The time zone in which dates people say are read (\"on Friday at ten\"), e.g. Europe/Berlin.", "ZONE", () => TimeZoneInfo.Local, ParseZone,
         shown: "the system's");
+
+    /// <summary><c>--llm-url</c>, which doctor takes too.</summary>
+    public static Option<string?> UrlOption() => CliOptions.Create<string?>("--llm-url",
+        "An OpenAI-compatible chat endpoint (Ollama: http://HOST:11434) that extracts memories, action items and titles; without one (or with --offline) a local extractor does.",
+        "URL", () => null, ParseUrl, shown: "none (the local extractor)");
 
     public IEnumerable<Option> All => [_url, _model, _keyFile, _timeout, _maxChars, _zone];
 

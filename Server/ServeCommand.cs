@@ -20,7 +20,7 @@ internal static class ServeCommand
         var port = CliOptions.Port(8000);
         var dataDir = CliOptions.DataDirectory();
         var logLevel = CliOptions.LogLevel();
-        var offline = CliOptions.Flag("--offline", "Make no outbound connection at all: transcription with a local --model only (no --asr), memories by the local extractor (no --llm-url).");
+        var offline = OfflineOption();
         var shutdownTimeout = CliOptions.Duration("--shutdown-timeout", "How long a graceful shutdown may take before the process exits anyway",
             TimeSpan.FromSeconds(10), TimeSpan.Zero, TimeSpan.FromHours(1));
 
@@ -33,9 +33,7 @@ internal static class ServeCommand
         var maxRealtimeFactor = CliOptions.Create("--max-realtime-factor",
             "Seconds of audio per second of wall time each device may send, from a budget its account's devices share, after a 60 s burst; faster is closed with 1008 (0: no limit).", "X",
             () => 4.0, RealtimeLimiter.ParseFactor);
-        var minFreeDisk = CliOptions.Create("--min-free-disk",
-            "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
-            () => MinFreeDisk.Default, MinFreeDisk.Parse, shown: "1G");
+        var minFreeDisk = MinFreeDiskOption();
         var maxUploadSize = CliOptions.Create("--max-upload-size",
             "The largest upload POST /api/process-audio-files takes, all its files together (e.g. 500M, 2G); larger is refused with 413.", "SIZE",
             () => ServerOptions.DefaultMaxUploadSize, ParseUploadSize, shown: "1G");
@@ -43,10 +41,8 @@ internal static class ServeCommand
         var threads = TranscribeCommand.ThreadsOption();
         var noFallback = TranscribeCommand.NoFallbackOption();
         var transcriptionQueue = CliOptions.WholeNumber("--transcription-queue", "Speech segments waiting in memory for transcription; more wait as durable jobs in the database.", 64, 0, 100_000);
-        var vadModel = CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with.",
-            "PATH", () => null, text => text, shown: "the built-in energy VAD");
-        var asr = CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
-            "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
+        var vadModel = VadModelOption();
+        var asr = AsrOption();
         var drainTimeout = CliOptions.Duration("--drain-timeout", "How long a disconnecting device's speech may still take to transcribe before it is left as a job",
             TimeSpan.FromSeconds(30), TimeSpan.Zero, TimeSpan.FromHours(1));
         var authSecretFile = AuthOptions.SecretFile();
@@ -134,6 +130,23 @@ internal static class ServeCommand
         });
         return command;
     }
+
+    // serve's options that doctor takes too: one declaration, so both read the same flags and variables.
+    public static Option<bool> OfflineOption() =>
+        CliOptions.Flag("--offline", "Make no outbound connection at all: transcription with a local --model only (no --asr), memories by the local extractor (no --llm-url).");
+
+    public static Option<MinFreeDisk> MinFreeDiskOption() =>
+        CliOptions.Create("--min-free-disk",
+            "Free space kept in the data directory's file system (e.g. 500M, 2G, 5%; 0: none); below it devices are refused with 507 and open sessions end.", "SIZE",
+            () => MinFreeDisk.Default, MinFreeDisk.Parse, shown: "1G");
+
+    public static Option<string?> VadModelOption() =>
+        CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with.",
+            "PATH", () => null, text => text, shown: "the built-in energy VAD");
+
+    public static Option<Uri?> AsrOption() =>
+        CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
+            "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
 
     /// <summary>A size as <c>--min-free-disk</c> reads one (<c>500M</c>, <c>2G</c>, bytes), above zero and not a share of the disk.</summary>
     private static long ParseUploadSize(string text)

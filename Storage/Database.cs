@@ -128,7 +128,7 @@ internal sealed class Database
     /// <summary>Closes pooled connections so the WAL is checkpointed and file handles are released.</summary>
     public static void ReleasePooledConnections() => SqliteConnection.ClearAllPools();
 
-    private static int ReadSchemaVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
+    internal static int ReadSchemaVersion(SqliteConnection connection, SqliteTransaction? transaction = null)
     {
         using var command = connection.CreateCommand();
         command.Transaction = transaction;

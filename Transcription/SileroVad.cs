@@ -27,8 +27,8 @@ internal sealed class SileroVadModel : IDisposable
 
     public string Path { get; }
 
-    /// <summary>Loads and tries the model, or throws <see cref="InvalidDataException"/> with one sentence.</summary>
-    public static SileroVadModel Load(string path, VadSettings settings)
+    /// <summary>That <paramref name="path"/> is a readable ggml file (before native code sees it), or throws <see cref="InvalidDataException"/> with one sentence.</summary>
+    public static void CheckFile(string path)
     {
         if (Directory.Exists(path))
         {
@@ -58,7 +58,12 @@ internal sealed class SileroVadModel : IDisposable
                 throw new InvalidDataException($"The VAD model {path} is not a ggml file (wrong magic number).");
             }
         }
+    }
 
+    /// <summary>Loads and tries the model, or throws <see cref="InvalidDataException"/> with one sentence.</summary>
+    public static SileroVadModel Load(string path, VadSettings settings)
+    {
+        CheckFile(path);
         NativeEnvironment.PreferPassiveOpenMpWaits();
         WhisperVadFactory factory;
         try
