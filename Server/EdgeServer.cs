@@ -76,6 +76,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapAuth(accounts, limiter, log)
             .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
+            .MapMetrics(this)
             .MapJobs(Jobs, log);
         new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, options.Time, log).Map(router);
         new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);

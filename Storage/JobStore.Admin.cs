@@ -17,6 +17,11 @@ internal enum JobChange
 /// <summary>The jobs as an administrator sees and changes them: listed, found, retried, cancelled, and a revoked user's cancelled.</summary>
 internal sealed partial class JobStore
 {
+    /// <summary>How many jobs there are of each kind in each state (for /metrics).</summary>
+    public Task<List<(string Kind, string State, long Count)>> CountByKindAndStateAsync(CancellationToken cancellationToken) =>
+        database.QueryAsync("SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state;", _ => { },
+            reader => (reader.GetString(0), reader.GetString(1), reader.GetInt64(2)), cancellationToken);
+
     /// <summary>Jobs newest first, optionally of one state and kind.</summary>
     public async Task<IReadOnlyList<JobInfo>> ListAsync(string? state, string? kind, int limit, CancellationToken cancellationToken)
     {
