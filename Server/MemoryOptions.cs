@@ -40,8 +40,8 @@ internal sealed class MemoryOptions
     /// <summary>Refuses what cannot work together: an LLM offline, a URL without a model, a model without a URL.</summary>
     public void Validate(CommandResult result, bool offline)
     {
-        var url = ParsedOrNull(result, _url);
-        var model = ParsedOrNull(result, _model);
+        var url = ServeCommand.ParsedOrNull(result, _url);
+        var model = ServeCommand.ParsedOrNull(result, _model);
         if (url is not null && offline)
         {
             result.AddError($"--llm-url {url} would connect to another machine, which --offline forbids: drop one of them (offline, the local extractor makes memories).");
@@ -115,18 +115,6 @@ internal sealed class MemoryOptions
         catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
         {
             throw new FormatException("is not a time zone this system knows: use a name from /usr/share/zoneinfo, e.g. Europe/Berlin or America/New_York", ex);
-        }
-    }
-
-    private static T? ParsedOrNull<T>(CommandResult result, Option<T> option)
-    {
-        try
-        {
-            return result.GetValue(option);
-        }
-        catch (InvalidOperationException)
-        {
-            return default;
         }
     }
 }

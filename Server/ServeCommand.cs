@@ -163,7 +163,7 @@ internal static class ServeCommand
     }
 
     /// <summary>An option's value for a validator; null when it did not parse (it reports its own error).</summary>
-    private static T? ParsedOrNull<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option)
+    internal static T? ParsedOrNull<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option)
     {
         try
         {
