@@ -36,29 +36,15 @@ internal sealed partial class EdgeServer
         {
             do
             {
-                var healthy = watchdog is null || await probe(cancellationToken);
-                var status = $"STATUS={StatusLine(await JobsWaitingAsync(cancellationToken))}";
-                if (healthy && watchdog is not null)
+                try
                 {
-                    notifier.Send("WATCHDOG=1", status);
+                    answering = await BeatAsync(notifier, probe, answering, cancellationToken);
                 }
-                else
+                catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
                 {
-                    notifier.Send(status);
-                }
-
-                if (healthy != answering)
-                {
-                    answering = healthy;
-                    if (healthy)
-                    {
-                        _log.Info("systemd", "the server answers its own /health again; the watchdog is fed");
-                    }
-                    else
-                    {
-                        _log.Warn("systemd", "the server did not answer its own /health; the watchdog is not fed, and systemd restarts the service if it stays so",
-                            ("watchdog_seconds", watchdog?.TotalSeconds));
-                    }
+                    // One beat's fault is that beat's: the loop is a child of the root group, and
+                    // its failure would stop the server. The watchdog is not fed for that beat.
+                    _log.Exception(LogLevel.Warn, "systemd", "a notify beat failed", ex);
                 }
             }
             while (await timer.WaitForNextTickAsync(cancellationToken));
@@ -67,6 +53,38 @@ internal sealed partial class EdgeServer
         {
             // The server is stopping: STOPPING=1 has been sent.
         }
+    }
+
+    /// <summary>One beat: the probe, then WATCHDOG=1 with the status (or the status alone); returns whether the server answered.</summary>
+    private async Task<bool> BeatAsync(SystemdNotifier notifier, Func<CancellationToken, Task<bool>> probe, bool answering, CancellationToken cancellationToken)
+    {
+        var watchdog = Options.WatchdogTimeout;
+        var healthy = watchdog is null || await probe(cancellationToken);
+        var status = $"STATUS={StatusLine(await JobsWaitingAsync(cancellationToken))}";
+        if (healthy && watchdog is not null)
+        {
+            notifier.Send("WATCHDOG=1", status);
+        }
+        else
+        {
+            notifier.Send(status);
+        }
+
+        if (healthy != answering)
+        {
+            answering = healthy;
+            if (healthy)
+            {
+                _log.Info("systemd", "the server answers its own /health again; the watchdog is fed");
+            }
+            else
+            {
+                _log.Warn("systemd", "the server did not answer its own /health; the watchdog is not fed, and systemd restarts the service if it stays so",
+                    ("watchdog_seconds", watchdog?.TotalSeconds));
+            }
+        }
+
+        return answering;
     }
 
     /// <summary>Any answer to <c>GET /health</c> through the public port, within the interval, is progress; none is not.</summary>
