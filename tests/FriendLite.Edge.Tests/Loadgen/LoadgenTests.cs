@@ -216,7 +216,8 @@ public sealed class LoadgenTests
         var run = await RunAsync(["--url", server.Url("/ws_omi"), "--audio", wav, "--speed", "4", "--duration", "1s", "--json"]);
 
         run.AssertExitCode(0);
-        Assert.True(run.Number("frames_sent") > 20, $"only {run.Number("frames_sent")} frames in 1 s at 4x speed");
+        // More than the file's 10 frames: it looped. (How many more depends on the machine's load, which is not what this test is about.)
+        Assert.True(run.Number("frames_sent") > 10, $"only {run.Number("frames_sent")} frames in 1 s at 4x speed: the 10-frame file was not looped");
         Assert.Equal("duration", run.Summary.GetProperty("stopped_by").GetString());
         Assert.Equal(1, run.Number("sessions_held"));
         var connection = Assert.Single(server.Connections);
