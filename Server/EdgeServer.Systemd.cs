@@ -61,15 +61,6 @@ internal sealed partial class EdgeServer
         var watchdog = Options.WatchdogTimeout;
         var healthy = watchdog is null || await probe(cancellationToken);
         var status = $"STATUS={StatusLine(await JobsWaitingAsync(cancellationToken))}";
-        if (healthy && watchdog is not null)
-        {
-            notifier.Send("WATCHDOG=1", status);
-        }
-        else
-        {
-            notifier.Send(status);
-        }
-
         if (healthy != answering)
         {
             answering = healthy;
@@ -82,6 +73,16 @@ internal sealed partial class EdgeServer
                 _log.Warn("systemd", "the server did not answer its own /health; the watchdog is not fed, and systemd restarts the service if it stays so",
                     ("watchdog_seconds", watchdog?.TotalSeconds));
             }
+        }
+
+        // Logged before the message goes out, so the log never tells of a change after systemd has seen it.
+        if (healthy && watchdog is not null)
+        {
+            notifier.Send("WATCHDOG=1", status);
+        }
+        else
+        {
+            notifier.Send(status);
         }
 
         return answering;
