@@ -1,11 +1,15 @@
 using System.CommandLine;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Jobs;
 using FriendLite.Edge.Loadgen;
+using FriendLite.Edge.Native;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Transcription;
 
+// A published binary carries its native libraries; they are placed in a cache when first needed.
+NativeLibraries.Register(Log.ForConsole(LogLevel.Warn), Console.Error);
 return await CommandLine.InvokeAsync(FriendLite.Edge.Commands.Root(Console.Out, Console.Error), args, Console.Out, Console.Error);
 
 namespace FriendLite.Edge

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the Native AOT server binary into dist/<rid>/friendlite-edge, with only the target's
-# native libraries beside it. Fails on any trim/AOT warning except Whisper.net's known IL3000.
+# Builds the Native AOT server into one file, dist/<rid>/friendlite-edge, that carries its native
+# libraries. Fails on any trim/AOT warning except Whisper.net's known IL3000.
 #
 #   ./build.sh                  # linux-x64
 #   ./build.sh --rid linux-arm64
@@ -50,7 +50,7 @@ if ! dotnet publish FriendLite.Edge.csproj -c "$config" -r "$rid" -o "$publish" 
 fi
 
 # Trim and AOT analysis warnings (ILxxxx). Whisper.net's IL3000 (Assembly.Location is empty in a
-# single-file app) is known and harmless here: the native libraries are found beside the binary.
+# single-file app) is known and harmless here: the binary loads Whisper's libraries itself.
 warnings=$(grep -E 'warning IL[0-9]{4}' "$log" | sed 's/ \[[^]]*\]$//' | sort -u || true)
 unexpected=$(printf '%s\n' "$warnings" | grep -v -E 'Whisper.*warning IL3000|warning IL3000.*Whisper' | grep -v '^$' || true)
 if [ -n "$unexpected" ]; then
@@ -59,16 +59,11 @@ if [ -n "$unexpected" ]; then
   exit 1
 fi
 
+# One file: the binary carries its native libraries (FriendLite.Edge.csproj, BundleNativeLibraries)
+# and places them in a cache on first use, so nothing else is copied.
 rm -rf "$dist"
 mkdir -p "$dist"
 cp "$publish/friendlite-edge" "$dist/"
-cp "$publish"/*.so "$dist/" 2>/dev/null || true
-if [ -d "$publish/runtimes/$rid" ]; then
-  mkdir -p "$dist/runtimes/$rid"
-  cp "$publish/runtimes/$rid"/* "$dist/runtimes/$rid/"
-fi
 
 size=$(stat -c %s "$dist/friendlite-edge")
-total=$(du -sb "$dist" | cut -f1)
-awk -v f="$dist/friendlite-edge" -v s="$size" -v t="$total" \
-  'BEGIN { printf "Built %s: binary %.1f MB (%d bytes); with native libraries %.1f MB\n", f, s / 1e6, s, t / 1e6 }'
+awk -v f="$dist/friendlite-edge" -v s="$size" 'BEGIN { printf "Built %s: one file, %.1f MB (%d bytes)\n", f, s / 1e6, s }'

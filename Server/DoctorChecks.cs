@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Native;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 using Microsoft.Data.Sqlite;
@@ -183,31 +181,19 @@ internal static class DoctorChecks
         }
     }
 
-    public static DoctorResult Cpu(bool remoteAsr)
+    public static DoctorResult Cpu(bool remoteAsr) => Cpu(CpuFeatures.Current, remoteAsr);
+
+    internal static DoctorResult Cpu(CpuFeatures cpu, bool remoteAsr)
     {
         const string check = "cpu";
-        var architecture = RuntimeInformation.ProcessArchitecture;
-        if (architecture == Architecture.X64)
+        if (cpu.WhisperUnsupportedReason is not { } reason)
         {
-            if (Avx2.IsSupported)
-            {
-                return DoctorResult.Ok(check, "x64 with AVX2: local Whisper can run");
-            }
-
-            const string needs = "x64 without AVX2: local Whisper needs AVX2";
-            return remoteAsr
-                ? DoctorResult.Ok(check, $"{needs}; this server transcribes through --asr")
-                : DoctorResult.Fail(check, needs, "transcribe with a Wyoming server instead: --asr wyoming://HOST:PORT");
+            return DoctorResult.Ok(check, $"{cpu.Summary}: local Whisper can run");
         }
 
-        if (architecture == Architecture.Arm64)
-        {
-            return AdvSimd.IsSupported
-                ? DoctorResult.Ok(check, "arm64 with AdvSimd (NEON): local Whisper can run")
-                : DoctorResult.Fail(check, "arm64 without AdvSimd (NEON)", "transcribe with a Wyoming server instead: --asr wyoming://HOST:PORT");
-        }
-
-        return DoctorResult.Ok(check, $"{architecture}");
+        return remoteAsr
+            ? DoctorResult.Ok(check, $"{cpu.Summary}: {reason}; this server transcribes through --asr")
+            : DoctorResult.Fail(check, $"{cpu.Summary}: {reason}", "transcribe with a Wyoming server instead: --asr wyoming://HOST:PORT");
     }
 
     public static DoctorResult Port(string host, int port, string dataDirectory)

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Whisper.net;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Native;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -65,6 +66,7 @@ internal sealed class SileroVadModel : IDisposable
     {
         CheckFile(path);
         NativeEnvironment.PreferPassiveOpenMpWaits();
+        NativeLibraries.EnsureWhisper();
         WhisperVadFactory factory;
         try
         {

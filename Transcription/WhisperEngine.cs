@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Whisper.net;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Native;
 
 namespace FriendLite.Edge.Transcription;
 
@@ -60,6 +61,7 @@ internal sealed class WhisperEngine : ITranscriptionEngine
         }
 
         NativeEnvironment.PreferPassiveOpenMpWaits();
+        NativeLibraries.EnsureWhisper();
         WhisperFactory factory;
         try
         {

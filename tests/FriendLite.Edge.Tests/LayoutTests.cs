@@ -12,14 +12,14 @@ public sealed partial class LayoutTests
     /// <summary>What each production folder may use; keep in step with the README's Layout section.</summary>
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
-        ["Server"] = ["Http", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Cli", "Concurrency", "Diagnostics"],
+        ["Server"] = ["Http", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
         ["Http"] = ["Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
         ["Connections"] = ["Concurrency", "Diagnostics"],
         ["Accounts"] = ["Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
         ["Memory"] = ["Storage", "Concurrency", "Diagnostics"],
         ["Uploads"] = ["Audio", "Transcription", "Storage", "Diagnostics"],
-        ["Transcription"] = ["Audio", "Wyoming", "Storage", "Cli", "Concurrency", "Diagnostics"],
+        ["Transcription"] = ["Audio", "Wyoming", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
         ["Wyoming"] = ["Audio"],
         ["Audio"] = [],
         ["Storage"] = ["Diagnostics"],
@@ -28,6 +28,7 @@ public sealed partial class LayoutTests
         ["Diagnostics"] = [],
         ["Loadgen"] = ["Audio", "Wyoming", "Cli", "Concurrency", "Diagnostics"],
         ["Jobs"] = ["Storage", "Cli", "Diagnostics"],
+        ["Native"] = ["Diagnostics"],
     };
 
     private static readonly string s_root = FindRoot();
