@@ -25,7 +25,9 @@ internal static class TranscribeCommand
             text.ToLowerInvariant() is "text" or "json" or "srt" or "vtt" ? text.ToLowerInvariant() : throw new FormatException("is not one of text, json, srt, vtt"),
             environment: "");
         var noFallback = NoFallbackOption();
-        var command = new Command("transcribe", "Transcribe WAV files with the local Whisper model, without a server.") { files, model, threads, format, noFallback };
+        var sizedWindow = CliOptions.Flag("--sized-window",
+            "Size Whisper's 30 s window to each file: several times faster for short clips on a small machine, as the server does for live speech (accuracy may drop a little).");
+        var command = new Command("transcribe", "Transcribe WAV files with the local Whisper model, without a server.") { files, model, threads, format, noFallback, sizedWindow };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var modelPath = parse.GetValue(model);
@@ -35,7 +37,7 @@ internal static class TranscribeCommand
                 return 1;
             }
 
-            var settings = new WhisperSettings(parse.GetValue(threads), TemperatureFallback: !parse.GetValue(noFallback));
+            var settings = new WhisperSettings(parse.GetValue(threads), TemperatureFallback: !parse.GetValue(noFallback), SizedAudioContext: parse.GetValue(sizedWindow));
             return await RunAsync(parse.GetValue(files)!, modelPath, settings, parse.GetValue(format)!, output, error, progress ?? ProgressMode.For(error), cancellationToken);
         });
         return command;
