@@ -9,7 +9,7 @@ using FriendLite.Edge.Server;
 using FriendLite.Edge.Transcription;
 
 // A published binary carries its native libraries; they are placed in a cache when first needed.
-NativeLibraries.Register(Log.ForConsole(LogLevel.Warn), Console.Error);
+NativeLibraries.Register(Log.ForConsole(LogLevel.Info), Console.Error);
 return await CommandLine.InvokeAsync(FriendLite.Edge.Commands.Root(Console.Out, Console.Error), args, Console.Out, Console.Error);
 
 namespace FriendLite.Edge

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using FriendLite.Edge.Diagnostics;
 
@@ -49,9 +50,13 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
             {
                 var created = !Directory.Exists(folder);
                 Directory.CreateDirectory(folder, OwnerOnly);
-                foreach (var library in wanted)
+                var started = Stopwatch.GetTimestamp();
+                var placed = wanted.Where(library => Place(folder, library)).Select(library => library.FileName).ToList();
+                if (placed.Count > 0)
                 {
-                    Place(folder, library);
+                    // Once per version (or after damage): says where the libraries went and what it cost.
+                    log.Info("native", "placed the native libraries this binary carries", ("files", string.Join(',', placed)), ("folder", folder),
+                        ("ms", Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1)));
                 }
 
                 if (created)
@@ -75,14 +80,15 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
         throw new NativeLibraryException($"cannot place the native libraries in a cache ({firstFailure ?? "no cache folder"}): set FRIENDLITE_NATIVE_CACHE to a writable folder");
     }
 
-    private void Place(string folder, BundledLibrary library)
+    /// <summary>Makes the folder's copy of <paramref name="library"/> whole; true when it had to be written.</summary>
+    private bool Place(string folder, BundledLibrary library)
     {
         var path = Path.Combine(folder, library.FileName);
         if (File.Exists(path))
         {
             if (Sha256Of(path) == library.Sha256)
             {
-                return;
+                return false;
             }
 
             log.Warn("native", $"the cached {library.FileName} did not match its checksum (altered or damaged); replacing it", ("path", path));
@@ -114,6 +120,7 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
             }
 
             File.Move(temporary, path, overwrite: true); // rename(2): atomic, whoever renames last wins with the same bytes
+            return true;
         }
         finally
         {
