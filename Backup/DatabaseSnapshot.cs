@@ -20,7 +20,10 @@ internal static class DatabaseSnapshot
     {
         try
         {
-            using (var source = Open(sourcePath, SqliteOpenMode.ReadOnly))
+            // Read-write, though it writes nothing: a read-only connection to a WAL database leaves
+            // its -wal and -shm files behind when no server runs, owned by whoever ran the backup
+            // (root, say), and the server's user could then not open the database.
+            using (var source = Open(sourcePath, SqliteOpenMode.ReadWrite))
             using (var destination = Open(destinationPath, SqliteOpenMode.ReadWriteCreate))
             {
                 source.BackupDatabase(destination);

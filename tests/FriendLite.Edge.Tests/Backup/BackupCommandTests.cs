@@ -131,6 +131,21 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
+    public async Task Backup_OfAStoppedServersDirectory_LeavesItAsItWas()
+    {
+        using var data = await SeededDataDirectoryAsync();
+        var before = Directory.GetFileSystemEntries(data.Path).Order().ToList();
+        using var backups = new TempDirectory();
+
+        var (code, output, error) = await CliRunner.RunRootAsync(["backup", Path.Combine(backups.Path, "b"), "--data-dir", data.Path]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains(": 3 files, ", output, StringComparison.Ordinal);
+        // No -wal or -shm left behind: made by another user (root), they would keep the server's user out of its database.
+        Assert.Equal(before, Directory.GetFileSystemEntries(data.Path).Order().ToList());
+    }
+
+    [Fact]
     public async Task Restore_IntoAnotherDirectory_MovesTheWaitingJobsAudioPaths()
     {
         using var data = await SeededDataDirectoryAsync();
