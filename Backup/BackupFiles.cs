@@ -77,8 +77,23 @@ internal static class BackupFiles
         return (input.Length, Convert.ToHexStringLower(digest));
     }
 
-    /// <summary>Creates <paramref name="directory"/> private to its owner (audio and secrets are).</summary>
-    public static void CreatePrivate(string directory) => Directory.CreateDirectory(directory, PrivateDirectory);
+    /// <summary>
+    /// Creates <paramref name="directory"/> private to its owner, or makes an empty one private: a
+    /// backup holds the audio, the password hashes and the signing secret, which the data directory's
+    /// own mode (0700) protected. A file system without Unix modes (a FAT USB stick) keeps its own.
+    /// </summary>
+    public static void CreatePrivate(string directory)
+    {
+        Directory.CreateDirectory(directory, PrivateDirectory);
+        try
+        {
+            File.SetUnixFileMode(directory, PrivateDirectory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Mounted without Unix modes: nothing to set.
+        }
+    }
 
     /// <summary>True when <paramref name="path"/> is <paramref name="directory"/> or lies inside it (full paths).</summary>
     public static bool IsWithin(string path, string directory)

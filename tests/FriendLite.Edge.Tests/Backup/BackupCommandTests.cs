@@ -131,16 +131,19 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
-    public async Task Backup_OfAStoppedServersDirectory_LeavesItAsItWas()
+    public async Task Backup_OfAStoppedServersDirectory_LeavesItAsItWasAndTheBackupPrivate()
     {
         using var data = await SeededDataDirectoryAsync();
         var before = Directory.GetFileSystemEntries(data.Path).Order().ToList();
         using var backups = new TempDirectory();
+        var dest = Path.Combine(backups.Path, "b");
+        Directory.CreateDirectory(dest, (UnixFileMode)0b111_101_101); // an empty 0755 directory, as mkdir makes one
 
-        var (code, output, error) = await CliRunner.RunRootAsync(["backup", Path.Combine(backups.Path, "b"), "--data-dir", data.Path]);
+        var (code, output, error) = await CliRunner.RunRootAsync(["backup", dest, "--data-dir", data.Path]);
 
         Assert.True(code == 0, error);
         Assert.Contains(": 3 files, ", output, StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(dest)); // it holds the password hashes and the secret
         // No -wal or -shm left behind: made by another user (root), they would keep the server's user out of its database.
         Assert.Equal(before, Directory.GetFileSystemEntries(data.Path).Order().ToList());
     }
