@@ -61,7 +61,7 @@ internal static class BackupRestorer
             }
         }
 
-        RestoredPaths.Rewrite(Path.Combine(data, Database.FileName), manifest.DataDirectory, data);
+        RestoredPaths.Rewrite(Path.Combine(data, Database.FileName), [.. manifest.Files.Select(f => f.Path)], data);
         return new RestoreSummary(data, manifest.Files.Count, manifest.Files.Sum(f => f.Bytes), clock.Elapsed, manifest);
     }
 

@@ -149,7 +149,7 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
-    public async Task Restore_IntoAnotherDirectory_MovesTheWaitingJobsAudioPaths()
+    public async Task Restore_OfABackupMadeThroughASymlink_MovesConversationAndJobAudioPathsToTheNewDirectory()
     {
         using var data = await SeededDataDirectoryAsync();
         var jobs = new JobStore(Database.Open(data.Path), TimeProvider.System);
@@ -157,19 +157,24 @@ public sealed class BackupCommandTests
         var job = await jobs.EnqueueAsync("transcribe", JsonSerializer.Serialize(new Dictionary<string, object> { ["conversation_id"] = "c1", ["wav_path"] = wav, ["start_sample"] = 0 }), default);
         Database.ReleasePooledConnections();
         using var backups = new TempDirectory();
+        var link = Path.Combine(backups.Path, "data-link"); // the server knew the directory by its real name, the backup by this one
+        File.CreateSymbolicLink(link, data.Path);
         var dest = Path.Combine(backups.Path, "b");
-        Assert.Equal(0, (await CliRunner.RunRootAsync(["backup", dest, "--data-dir", data.Path])).Code);
+        Assert.Equal(0, (await CliRunner.RunRootAsync(["backup", dest, "--data-dir", link])).Code);
         using var target = new TempDirectory();
 
         Assert.Equal(0, (await CliRunner.RunRootAsync(["restore", dest, "--data-dir", target.Path])).Code);
 
+        var expected = Path.Combine(target.Path, Path.GetRelativePath(data.Path, wav));
         using var connection = new SqliteConnection($"Data Source={Path.Combine(target.Path, Database.FileName)};Mode=ReadOnly;Pooling=False");
         connection.Open();
         using var command = connection.CreateCommand();
         command.CommandText = $"SELECT payload FROM jobs WHERE id = {job};";
         var payload = JsonDocument.Parse((string)command.ExecuteScalar()!).RootElement;
-        Assert.Equal(Path.Combine(target.Path, Path.GetRelativePath(data.Path, wav)), payload.GetProperty("wav_path").GetString());
-        Assert.True(File.Exists(payload.GetProperty("wav_path").GetString()));
+        command.CommandText = "SELECT audio_path FROM conversations;";
+        Assert.Equal(expected, payload.GetProperty("wav_path").GetString());
+        Assert.Equal(expected, (string)command.ExecuteScalar()!);
+        Assert.True(File.Exists(expected));
     }
 
     /// <summary>A stopped server's data directory with a user and one closed conversation with its WAV.</summary>
