@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FriendLite.Edge.Accounts;
+using FriendLite.Edge.Backup;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Jobs;
@@ -30,7 +31,7 @@ namespace FriendLite.Edge
                 ModelCommand.Create(output, error),
                 JobsCommand.Create(output, error),
             };
-            foreach (var command in UserCommands.Create(output, error, prompt))
+            foreach (var command in UserCommands.Create(output, error, prompt).Concat(BackupCommand.Create(output, error)))
             {
                 root.Subcommands.Add(command);
             }

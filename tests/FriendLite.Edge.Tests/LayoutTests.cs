@@ -29,6 +29,7 @@ public sealed partial class LayoutTests
         ["Loadgen"] = ["Audio", "Wyoming", "Cli", "Concurrency", "Diagnostics"],
         ["Jobs"] = ["Storage", "Cli", "Diagnostics"],
         ["Native"] = ["Diagnostics"],
+        ["Backup"] = ["Storage", "Cli", "Diagnostics"],
     };
 
     private static readonly string s_root = FindRoot();
