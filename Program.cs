@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
+using FriendLite.Edge.Install;
 using FriendLite.Edge.Jobs;
 using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Server;
@@ -30,6 +31,8 @@ namespace FriendLite.Edge
             {
                 root.Subcommands.Add(command);
             }
+
+            root.Subcommands.Add(InstallCommand.Create(output, error));
 
             return root;
         }

@@ -28,6 +28,7 @@ public sealed partial class LayoutTests
         ["Diagnostics"] = [],
         ["Loadgen"] = ["Audio", "Wyoming", "Cli", "Concurrency", "Diagnostics"],
         ["Jobs"] = ["Storage", "Cli", "Diagnostics"],
+        ["Install"] = ["Storage", "Cli", "Diagnostics"],
     };
 
     private static readonly string s_root = FindRoot();
