@@ -1,6 +1,6 @@
 using System.ComponentModel;
+using System.Text;
 using FriendLite.Edge.Cli;
-using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Install;
@@ -70,7 +70,7 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
     /// <summary>Copies this binary to <paramref name="target"/>; returns the version it replaced (null when none was there).</summary>
     private async Task<string?> InstallBinaryAsync(string target, string shown, bool dryRun, CancellationToken cancellationToken)
     {
-        if (File.Exists(target) && SameFile(target, processPath!))
+        if (File.Exists(target) && InstallFiles.SameFile(target, processPath!))
         {
             Say("kept", "would keep", $"{shown} (this is the installed binary)", dryRun);
             return null;
@@ -79,7 +79,11 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
         var previous = File.Exists(target) ? await VersionOfAsync(target, cancellationToken) : null;
         if (!dryRun)
         {
-            WriteAtomically(target, Executable, temporary => File.Copy(processPath!, temporary, overwrite: true), $"Cannot install {shown}");
+            InstallFiles.WriteAtomically(target, Executable, file =>
+            {
+                using var binary = File.OpenRead(processPath!);
+                binary.CopyTo(file);
+            }, $"Cannot install {shown}");
         }
 
         if (previous is null)
@@ -102,7 +106,7 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
     private bool WriteUnit(string target, InstallRequest request)
     {
         var unit = InstallTexts.Unit(request.Prefix);
-        var existing = Read(target);
+        var existing = InstallFiles.Read(target);
         if (existing == unit)
         {
             Say("unchanged", "would keep", InstallTexts.UnitPath, request.DryRun);
@@ -111,7 +115,7 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
 
         if (!request.DryRun)
         {
-            WriteAtomically(target, Readable, temporary => File.WriteAllText(temporary, unit), $"Cannot write {InstallTexts.UnitPath}");
+            InstallFiles.WriteAtomically(target, Readable, file => file.Write(Encoding.UTF8.GetBytes(unit)), $"Cannot write {InstallTexts.UnitPath}");
         }
 
         Say(existing is null ? "wrote" : "updated", existing is null ? "would write" : "would update", InstallTexts.UnitPath, request.DryRun);
@@ -129,7 +133,7 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
         if (!request.DryRun)
         {
             // Readable by root only: it may hold an LLM API key. systemd reads it as root.
-            WriteAtomically(target, Private, temporary => File.WriteAllText(temporary, InstallTexts.Settings(request.Prefix)), $"Cannot write {InstallTexts.SettingsPath}");
+            InstallFiles.WriteAtomically(target, Private, file => file.Write(Encoding.UTF8.GetBytes(InstallTexts.Settings(request.Prefix))), $"Cannot write {InstallTexts.SettingsPath}");
         }
 
         Say("wrote", "would write", $"{InstallTexts.SettingsPath} (every setting commented out at its default)", request.DryRun);
@@ -227,50 +231,12 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
         {
             return await programs.RunAsync(program, arguments, cancellationToken);
         }
-        catch (Exception ex) when (ex is Win32Exception or IOException)
+        catch (Win32Exception)
         {
-            throw new InstallException($"Cannot run {program} ({Reasons.Of(ex)}): install needs it on PATH, as on Debian and Raspberry Pi OS.");
+            // Process.Start's error: the program is missing or not executable (its text is the framework's, not ours).
+            throw new InstallException($"Cannot run {program}: it is not installed or not on PATH; install needs it, as Debian and Raspberry Pi OS have it.");
         }
     }
-
-    /// <summary>Writes a temporary file beside <paramref name="target"/>, gives it its mode, and renames it over the target.</summary>
-    private static void WriteAtomically(string target, UnixFileMode mode, Action<string> write, string failure)
-    {
-        var temporary = Path.Combine(Path.GetDirectoryName(target)!, $".{Path.GetFileName(target)}.install-{Environment.ProcessId}");
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-            write(temporary);
-            File.SetUnixFileMode(temporary, mode);
-            File.Move(temporary, target, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            if (File.Exists(temporary))
-            {
-                File.Delete(temporary);
-            }
-
-            throw new InstallException($"{failure} ({Reasons.Of(ex)}): check that you may write there, or give another --prefix or --root.");
-        }
-    }
-
-    private static string? Read(string path)
-    {
-        try
-        {
-            return File.Exists(path) ? File.ReadAllText(path) : null;
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new InstallException($"Cannot read {path} ({Reasons.Of(ex)}): check its permissions.");
-        }
-    }
-
-    private static bool SameFile(string a, string b) =>
-        string.Equals(Path.GetFullPath(ResolveLinks(a)), Path.GetFullPath(ResolveLinks(b)), StringComparison.Ordinal);
-
-    private static string ResolveLinks(string path) => new FileInfo(path).ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? path;
 
     /// <summary>An absolute path inside the staging root, or as it is without one.</summary>
     private static string At(string? root, string path) => root is null ? path : Path.Join(root, path);
@@ -282,6 +248,4 @@ internal sealed class Installer(TextWriter output, TextWriter error, IProgramRun
         error.WriteLine($"error: {message}");
         return 1;
     }
-
-    private sealed class InstallException(string message) : Exception(message);
 }
