@@ -134,7 +134,7 @@ public sealed partial class InstallCommandTests : IDisposable
     }
 
     [Fact]
-    public void Settings_NameOnlyVariablesServeReads()
+    public void Settings_EveryVariable_IsOneServeReads()
     {
         var serve = ServeCommand.Create().Options
             .Select(o => EnvironmentName().Match(o.Description ?? ""))
