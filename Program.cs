@@ -3,6 +3,7 @@ using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Backup;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Install;
 using FriendLite.Edge.Jobs;
 using FriendLite.Edge.Loadgen;
 using FriendLite.Edge.Native;
@@ -35,6 +36,8 @@ namespace FriendLite.Edge
             {
                 root.Subcommands.Add(command);
             }
+
+            root.Subcommands.Add(InstallCommand.Create(output, error));
 
             return root;
         }

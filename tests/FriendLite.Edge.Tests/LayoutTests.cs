@@ -30,6 +30,7 @@ public sealed partial class LayoutTests
         ["Jobs"] = ["Storage", "Cli", "Diagnostics"],
         ["Native"] = ["Diagnostics"],
         ["Backup"] = ["Storage", "Cli", "Diagnostics"],
+        ["Install"] = ["Storage", "Cli", "Diagnostics"],
     };
 
     private static readonly string s_root = FindRoot();

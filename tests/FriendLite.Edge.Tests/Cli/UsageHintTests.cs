@@ -69,7 +69,7 @@ public sealed class UsageHintTests
         Assert.Equal("", output);
         Assert.Equal(
             "error: 'create' is not a friendlite-edge command (did you mean 'friendlite-edge token create'?); "
-            + "the commands are serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup and restore.\n"
+            + "the commands are serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup, restore and install.\n"
             + "Run 'friendlite-edge --help' for usage.\n",
             error);
     }
@@ -81,7 +81,7 @@ public sealed class UsageHintTests
 
         Assert.Equal((2, ""), (code, output));
         Assert.Equal(
-            "error: 'frobnicate' is not a friendlite-edge command; the commands are serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup and restore.\n"
+            "error: 'frobnicate' is not a friendlite-edge command; the commands are serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup, restore and install.\n"
             + "Run 'friendlite-edge --help' for usage.\n",
             error);
     }
@@ -99,7 +99,7 @@ public sealed class UsageHintTests
     }
 
     [Theory]
-    [InlineData("", "friendlite-edge needs a command: serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup or restore.", "friendlite-edge")]
+    [InlineData("", "friendlite-edge needs a command: serve, status, doctor, loadgen, transcribe, model, jobs, user, token, backup, restore or install.", "friendlite-edge")]
     [InlineData("jobs", "friendlite-edge jobs needs a command: list, retry or cancel.", "friendlite-edge jobs")]
     public async Task GroupWithoutACommand_SaysWhichItTakes(string args, string expected, string command)
     {
