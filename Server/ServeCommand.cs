@@ -52,12 +52,15 @@ internal static class ServeCommand
         var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding that administrator's password (or set ADMIN_PASSWORD).", "FILE",
             () => null, text => text);
 
+        var metricsListen = CliOptions.Create<ListenAddress?>("--metrics-listen",
+            "Also serve GET /metrics, without authentication, on this address (e.g. 127.0.0.1:9100): bind it to loopback or a trusted LAN.", "HOST:PORT",
+            () => null, ListenAddress.Parse, shown: "off");
         var memory = new MemoryOptions();
         var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
-            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen,
         };
         foreach (var option in memory.All)
         {
@@ -67,6 +70,11 @@ internal static class ServeCommand
         command.Validators.Add(result =>
         {
             memory.Validate(result, ParsedOrNull(result, offline));
+            if (ParsedOrNull(result, metricsListen) is { } listen && listen.Port == ParsedOrNull(result, port))
+            {
+                result.AddError($"--metrics-listen {listen} uses the server's own --port {listen.Port}: give it another port.");
+            }
+
             if (ParsedOrNull(result, asr) is { } remote)
             {
                 if (result.GetValue(offline))
@@ -120,6 +128,7 @@ internal static class ServeCommand
                 VadModelPath = parse.GetValue(vadModel),
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
+                MetricsListen = parse.GetValue(metricsListen),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
                 NotifySocket = Environment.GetEnvironmentVariable("NOTIFY_SOCKET"),
                 WatchdogTimeout = SystemdNotifier.WatchdogTimeout(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), Environment.GetEnvironmentVariable("WATCHDOG_PID")),
