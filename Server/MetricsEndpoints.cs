@@ -75,8 +75,8 @@ internal static class MetricsEndpoints
 
     private static void WriteDevices(PrometheusText text, DeviceCounters devices)
     {
-        PerCodec(text, "friendlite_audio_frames_total", "Audio frames (payloads) received from devices and accepted for storage, by codec.", devices.Frames);
-        PerCodec(text, "friendlite_audio_bytes_total", "Bytes of audio payload received from devices and accepted for storage, by codec.", devices.Bytes);
+        PerCodec(text, "friendlite_audio_frames_total", "Audio frames (payloads) received from devices, by codec (chunks dropped on purpose not included).", devices.Frames);
+        PerCodec(text, "friendlite_audio_bytes_total", "Bytes of audio payload in those frames, by codec.", devices.Bytes);
         PerCodec(text, "friendlite_audio_frames_undecodable_total", "Audio frames the decoder could not read (corrupt Opus packets), skipped, by codec.", devices.Undecodable);
         PerCodec(text, "friendlite_audio_frames_dropped_total", "Audio chunks dropped on purpose (empty, or PCM before audio-start), by codec.", devices.Dropped);
         PerCodec(text, "friendlite_audio_frames_not_stored_total", "Audio frames that arrived after a full disk or a limit had closed their session, by codec.", devices.NotStored);

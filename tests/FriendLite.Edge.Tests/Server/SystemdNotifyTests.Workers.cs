@@ -109,4 +109,15 @@ public sealed partial class SystemdNotifyTests
         Assert.All(beats, m => Assert.True(IsWatchdog(m), m));
         Assert.Equal("ok", health.RootElement.GetProperty("components").GetProperty("workers").GetProperty("status").GetString());
     }
+
+    [Theory]
+    [InlineData("10s", "must be between 30s and 1d")]
+    [InlineData("soon", "is not a duration")]
+    public async Task Serve_WorkerStallTimeoutOutOfRange_ExitsTwoSayingWhy(string value, string why)
+    {
+        var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--worker-stall-timeout", value]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--worker-stall-timeout '{value}' {why}", error, StringComparison.Ordinal);
+    }
 }
