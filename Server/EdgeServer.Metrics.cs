@@ -23,7 +23,7 @@ internal sealed partial class EdgeServer
     public DeviceCounters Devices { get; } = new();
 
     /// <summary>Whether the transcription and extraction workers make progress.</summary>
-    public ProgressWatch Workers { get; private set; } = null!; // set in the constructor, once the workers have started
+    public ProgressWatch Workers { get; } // set in the constructor, before the port opens
 
     /// <summary>The circuit breakers in front of remote services: the Wyoming ASR server's, the LLM's.</summary>
     public IReadOnlyList<CircuitBreaker> Breakers =>

@@ -73,6 +73,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             PollInterval = options.ExtractionPollInterval,
             Progress = extraction,
         };
+        Workers = WatchWorkers(); // before the port opens: /health and /metrics read it
         var speech = new SpeechJobs(conversations, Jobs, sessionSettings.CreateDetector, options.Time) { Enabled = engine is not null };
         var uploads = new AudioUploads(options.DataDirectory, conversations, speech, options.Time, log);
         uploads.ClearLeftovers(); // before the port is open: no upload is under way
@@ -112,7 +113,6 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
         Extraction.Start(_root);
-        Workers = WatchWorkers();
         RunMetricsListener();
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));

@@ -26,7 +26,7 @@ internal sealed partial class TranscriptionScheduler(
     private readonly FairQueue _queue = new(capacity);
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Lock _gate = new();
-    private readonly List<WorkerProgress> _progress = [];
+    private readonly WorkerProgress[] _progress = [.. Enumerable.Range(1, engine.Workers).Select(i => new WorkerProgress($"transcriber {i}"))];
     private bool _closed;
     private int _running;
     private TaskGroup? _group;
@@ -36,7 +36,6 @@ internal sealed partial class TranscriptionScheduler(
     /// <summary>Segments a worker is transcribing right now.</summary>
     public int Running => Volatile.Read(ref _running);
 
-
     /// <summary>
     /// Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.
     /// The transcription a departed device leaves behind is drained in the same group (<see cref="TryHandOver"/>).
@@ -44,15 +43,13 @@ internal sealed partial class TranscriptionScheduler(
     public void Start(TaskGroup group)
     {
         _group = group;
-        for (var i = 0; i < engine.Workers; i++)
+        foreach (var progress in _progress)
         {
-            var progress = new WorkerProgress($"transcriber {i + 1}");
-            _progress.Add(progress);
             group.Spawn(progress.Name, token => WorkAsync(progress, token));
         }
     }
 
-    /// <summary>Each worker's progress, for the watchdog (empty until <see cref="Start"/>).</summary>
+    /// <summary>Each worker's progress, for the watchdog.</summary>
     public IReadOnlyList<WorkerProgress> Progress => _progress;
 
     /// <summary>Call after the workers' group has finished.</summary>
