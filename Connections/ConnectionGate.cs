@@ -55,10 +55,11 @@ internal sealed partial class ConnectionGate
         }
     }
 
-    /// <summary>Binds the public port, or throws a <see cref="StartupException"/> naming it when it is taken.</summary>
-    public static ConnectionGate Start(string host, int port, ConnectionLimits limits, TimeProvider time, Log log)
+    /// <summary>Binds the public port, or throws a <see cref="StartupException"/> naming it when it is taken;
+    /// the sentence names the flags that chose the address (<paramref name="hostFlag"/>, <paramref name="portFlag"/>).</summary>
+    public static ConnectionGate Start(string host, int port, ConnectionLimits limits, TimeProvider time, Log log, string hostFlag = "--host", string portFlag = "--port")
     {
-        var address = Resolve(host);
+        var address = Resolve(host, hostFlag);
         var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -78,10 +79,10 @@ internal sealed partial class ConnectionGate
             throw new StartupException(
                 ex.SocketErrorCode switch
                 {
-                    SocketError.AddressAlreadyInUse => $"Port {port} on {host} is already in use by another program: stop it or choose another port with --port.",
-                    SocketError.AddressNotAvailable => $"Cannot listen on {host}:{port}: it is not an address of this machine; check --host.",
-                    SocketError.AccessDenied => $"Cannot listen on {host}:{port}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; choose another with --port.",
-                    _ => $"Cannot listen on {host}:{port} ({Reasons.Of(ex)}): check --host and --port.",
+                    SocketError.AddressAlreadyInUse => $"Port {port} on {host} is already in use by another program: stop it or choose another port with {portFlag}.",
+                    SocketError.AddressNotAvailable => $"Cannot listen on {host}:{port}: it is not an address of this machine; check {hostFlag}.",
+                    SocketError.AccessDenied => $"Cannot listen on {host}:{port}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; choose another with {portFlag}.",
+                    _ => $"Cannot listen on {host}:{port} ({Reasons.Of(ex)}): check {(hostFlag == portFlag ? hostFlag : $"{hostFlag} and {portFlag}")}.",
                 },
                 ex);
         }
@@ -236,7 +237,7 @@ internal sealed partial class ConnectionGate
         }
     }
 
-    private static IPAddress Resolve(string host)
+    private static IPAddress Resolve(string host, string hostFlag)
     {
         if (host is "0.0.0.0" or "*" or "+")
         {
@@ -260,15 +261,15 @@ internal sealed partial class ConnectionGate
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
         {
-            throw new StartupException($"Cannot listen on {host}: it is not an IP address and no host has that name; check --host.", ex);
+            throw new StartupException($"Cannot listen on {host}: it is not an IP address and no host has that name; check {hostFlag}.", ex);
         }
         catch (Exception ex) when (ex is SocketException or ArgumentException)
         {
-            throw new StartupException($"Cannot listen on {host}: the name could not be looked up ({Reasons.Of(ex)}); check --host.", ex);
+            throw new StartupException($"Cannot listen on {host}: the name could not be looked up ({Reasons.Of(ex)}); check {hostFlag}.", ex);
         }
 
         return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
             ?? addresses.FirstOrDefault()
-            ?? throw new StartupException($"Cannot listen on {host}: the name has no address; check --host.");
+            ?? throw new StartupException($"Cannot listen on {host}: the name has no address; check {hostFlag}.");
     }
 }

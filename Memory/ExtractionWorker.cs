@@ -24,12 +24,15 @@ internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageM
     /// <summary>How often the worker looks for due jobs when nothing woke it.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>The worker's progress, for the watchdog: it holds work from each look for a job to that job's end.</summary>
+    public WorkerProgress Progress { get; init; } = new("memory extraction");
+
     /// <summary>Extractions finished since start.</summary>
     public long Completed => Interlocked.Read(ref _completed);
 
     private long _completed;
 
-    public void Start(TaskGroup group) => group.Spawn("memory extraction", RunAsync);
+    public void Start(TaskGroup group) => group.Spawn(Progress.Name, RunAsync);
 
     /// <summary>Call after the worker's group has finished.</summary>
     public void Dispose() => _wake.Dispose();
@@ -51,6 +54,7 @@ internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageM
     {
         while (!serverToken.IsCancellationRequested)
         {
+            Progress.Working();
             JobRow? job;
             try
             {
@@ -69,6 +73,7 @@ internal sealed partial class ExtractionWorker(MemorySources sources, ILanguageM
 
             if (job is null)
             {
+                Progress.Idle();
                 await RestAsync(serverToken);
                 continue;
             }

@@ -41,7 +41,7 @@ internal sealed partial class LlmClient : ILanguageModel, IDisposable
         _where = _endpoint.GetLeftPart(UriPartial.Authority); // no path, query or user info in what is logged
         _time = time ?? TimeProvider.System;
         _log = log;
-        _breaker = new CircuitBreaker(options.BreakerThreshold, options.BreakerCooldown, _time);
+        _breaker = new CircuitBreaker(options.BreakerThreshold, options.BreakerCooldown, _time) { Name = "llm" };
         _connectTimeout = options.Timeout < TimeSpan.FromSeconds(15) ? options.Timeout : TimeSpan.FromSeconds(15); // a LAN host that does not accept in 15 s is down
         var handler = new SocketsHttpHandler
         {
@@ -53,6 +53,12 @@ internal sealed partial class LlmClient : ILanguageModel, IDisposable
         };
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
+
+    /// <summary>Its circuit breaker, for <c>/metrics</c>.</summary>
+    public CircuitBreaker Breaker => _breaker;
+
+    /// <summary>Told when a call is tried and when it answers: the extraction worker's heartbeat (a long LLM call that is retried is not stuck).</summary>
+    public Action? Progress { get; init; }
 
     /// <summary>The chat-completions URL this client posts to.</summary>
     public Uri Endpoint => _endpoint;
@@ -79,7 +85,9 @@ internal sealed partial class LlmClient : ILanguageModel, IDisposable
                     wait);
             }
 
+            Progress?.Invoke();
             var (content, failure) = await AttemptAsync(body, cancellationToken);
+            Progress?.Invoke();
             if (content is not null)
             {
                 try

@@ -8,8 +8,8 @@ namespace FriendLite.Edge.Server;
 /// The server under systemd (<c>Type=notify</c>): <c>READY=1</c> once it listens and has recovered
 /// the last run's work, <c>STATUS=</c> with what it is doing, <c>WATCHDOG=1</c> only while it
 /// answers its own <c>/health</c> through the public port (the connection gate, the host's accept
-/// loop and a request all making progress), and <c>STOPPING=1</c> when a stop begins. The loop
-/// is a child of the root group, on the real clock.
+/// loop and a request all making progress) and no worker with work is stuck (<see cref="Workers"/>),
+/// and <c>STOPPING=1</c> when a stop begins. The loop is a child of the root group, on the real clock.
 /// </summary>
 internal sealed partial class EdgeServer
 {
@@ -55,11 +55,12 @@ internal sealed partial class EdgeServer
         }
     }
 
-    /// <summary>One beat: the probe, then WATCHDOG=1 with the status (or the status alone); returns whether the server answered.</summary>
+    /// <summary>One beat: the probe and the workers, then WATCHDOG=1 with the status (or the status alone); returns whether the server answered.</summary>
     private async Task<bool> BeatAsync(SystemdNotifier notifier, Func<CancellationToken, Task<bool>> probe, bool answering, CancellationToken cancellationToken)
     {
         var watchdog = Options.WatchdogTimeout;
         var healthy = watchdog is null || await probe(cancellationToken);
+        var stuck = Workers.Check(); // logs a worker's becoming stuck, and its progress again, once each
         var status = $"STATUS={StatusLine(await JobsWaitingAsync(cancellationToken))}";
         if (healthy != answering)
         {
@@ -76,7 +77,7 @@ internal sealed partial class EdgeServer
         }
 
         // Logged before the message goes out, so the log never tells of a change after systemd has seen it.
-        if (healthy && watchdog is not null)
+        if (healthy && stuck.Count == 0 && watchdog is not null)
         {
             notifier.Send("WATCHDOG=1", status);
         }

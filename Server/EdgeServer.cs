@@ -52,7 +52,10 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         Disk = new FreeSpaceWatcher(options.DataDirectory, options.MinFreeDisk, options.DiskCheckInterval, options.Time, options.FreeSpace ?? FreeSpaceWatcher.Probe, log);
         Disk.Check(); // before the first device: a server started on a full disk refuses it at once
         Realtime = options.MaxRealtimeFactor > 0 ? new RealtimeLimiter(options.MaxRealtimeFactor, RealtimeLimiter.DefaultBurst, options.Time) : null;
-        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout) { DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime, Disk = Disk };
+        var sessionSettings = new SessionSettings(options.DataDirectory, options.IdleTimeout, options.ConversationTimeout)
+        {
+            DrainTimeout = options.DrainTimeout, Silero = silero, Time = options.Time, Faults = options.Faults, Realtime = Realtime, Disk = Disk, Counters = Devices,
+        };
         Jobs = new JobStore(database, options.Time);
         if (engine is not null)
         {
@@ -63,11 +66,14 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         var transcripts = new TranscriptStore(database);
         var memories = new MemoryStore(database, options.Time);
         var actionItems = new ActionItemStore(database, options.Time);
-        _languageModel = options.LanguageModel?.Invoke() ?? (options.Llm is { } llm ? new LlmClient(llm, log, options.Time) : null);
+        var extraction = new WorkerProgress("memory extraction"); // the LLM's tries are its heartbeats
+        _languageModel = options.LanguageModel?.Invoke() ?? (options.Llm is { } llm ? new LlmClient(llm, log, options.Time) { Progress = extraction.Beat } : null);
         Extraction = new ExtractionWorker(new MemorySources(conversations, transcripts, memories, Jobs), _languageModel, options.TimeZone, log)
         {
             PollInterval = options.ExtractionPollInterval,
+            Progress = extraction,
         };
+        Workers = WatchWorkers(); // before the port opens: /health and /metrics read it
         var speech = new SpeechJobs(conversations, Jobs, sessionSettings.CreateDetector, options.Time) { Enabled = engine is not null };
         var uploads = new AudioUploads(options.DataDirectory, conversations, speech, options.Time, log);
         uploads.ClearLeftovers(); // before the port is open: no upload is under way
@@ -97,26 +103,28 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         }
 
         _gate.Upstream = _host.EndPoint;
+        BindMetricsListener(accessPolicy); // closes the public port again when it cannot bind
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
         _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
         var connections = new TaskGroup("connections", _root); // here, not in the child: the group exists once the server has started
-        _root.Spawn("gate-accept", _ => AcceptConnectionsAsync(connections));
+        _root.Spawn("gate-accept", _ => AcceptConnectionsAsync(_gate, connections));
         _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
         _scheduler?.Start(_root);
         Extraction.Start(_root);
+        RunMetricsListener();
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
         _root.Spawn("disk-watcher", Disk.RunAsync);
     }
 
-    /// <summary>The gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
-    private async Task AcceptConnectionsAsync(TaskGroup connections)
+    /// <summary>A gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
+    private static async Task AcceptConnectionsAsync(ConnectionGate gate, TaskGroup connections)
     {
         try
         {
-            await _gate.AcceptLoopAsync(connections);
+            await gate.AcceptLoopAsync(connections);
         }
         finally
         {
@@ -218,6 +226,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         await _gate.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500));
         _host.Stop();
         await _gate.StopAsync(TimeSpan.FromSeconds(1)); // answers already written (a 503, say) still reach their clients
+        await StopMetricsListenerAsync();
         _root.Cancel(); // the sessions are done: stop the server's own workers (queued segments become jobs)
         var remaining = Options.ShutdownTimeout - clock.Elapsed;
         var finished = drained && await WithinAsync(_root.WaitQuietlyAsync(), remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero);

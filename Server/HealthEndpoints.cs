@@ -1,4 +1,5 @@
 using System.Reflection;
+using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Http;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -37,10 +38,13 @@ internal static class HealthEndpoints
                 : new("unavailable", server.TranscriptionStatus["unavailable: ".Length..]),
             ["vad"] = server.Vad,
             ["memory"] = new("ok", server.MemoryStatus),
+            ["workers"] = CheckWorkers(server.Workers),
         };
         // Degraded, not ok, when something asked for is missing: a model that did not load, a Silero VAD that fell back.
         var wanted = TranscriptionSetup.Transcribes(server.Options) && !server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal);
-        var status = database.Status != "ok" ? "unhealthy" : disk.Status != "ok" || wanted || server.Vad.Status != "ok" ? "degraded" : "ok";
+        var status = database.Status != "ok" ? "unhealthy"
+            : disk.Status != "ok" || wanted || server.Vad.Status != "ok" || components["workers"].Status != "ok" ? "degraded"
+            : "ok";
         var reading = server.Disk.Current;
         var limits = new LimitsHealth(server.Options.MaxRealtimeFactor, server.Realtime?.Burst.TotalSeconds ?? 0, server.Realtime?.SessionsClosed ?? 0)
         {
@@ -109,6 +113,12 @@ internal static class HealthEndpoints
             return new ComponentHealth("error", $"the database does not answer: {Database.Describe(ex)}");
         }
     }
+
+    /// <summary>Stuck when a worker has held work past its bound without progress (the watchdog is then not fed), naming it and for how long.</summary>
+    private static ComponentHealth CheckWorkers(ProgressWatch watch) =>
+        watch.Check() is { Count: > 0 } stuck
+            ? new ComponentHealth("stuck", ProgressWatch.Describe(stuck))
+            : new ComponentHealth("ok", $"{watch.Workers.Count} workers, none stuck");
 
     /// <summary>The watcher's last reading: degraded below the floor (recording paused), error when the free space cannot be read.</summary>
     private static ComponentHealth CheckDisk(FreeSpaceWatcher.Reading reading)

@@ -3,32 +3,38 @@ using System.Globalization;
 using System.Text;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Connections;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Http;
+using FriendLite.Edge.Sessions;
 
 namespace FriendLite.Edge.Server;
 
 /// <summary>
-/// <c>GET /metrics</c> (admin): the server's counts in Prometheus' text format (version 0.0.4), for
-/// a scraper with an admin token: devices, transcription, jobs by kind and state, extractions,
-/// connections, refusals, and the process (descriptors, threads, memory, CPU, task groups).
+/// <c>GET /metrics</c>: the server's counts in Prometheus' text format (version 0.0.4): devices and
+/// their audio, conversations, transcription (with its latency), jobs by kind and state,
+/// extractions, circuit breakers, workers, connections, refusals, and the process (descriptors,
+/// threads, memory, CPU, task groups). For administrators on the public port; for anyone on
+/// <c>--metrics-listen</c>'s.
 /// </summary>
 internal static class MetricsEndpoints
 {
-    public static Router MapMetrics(this Router router, EdgeServer server)
+    /// <summary>A scheduler's latency histogram when there is no scheduler: the family is there, empty.</summary>
+    private static readonly Histogram s_noLatency = Histogram.Seconds();
+
+    public static Router MapMetrics(this Router router, EdgeServer server, Access access = Access.Admin)
     {
-        router.MapGet("/metrics", context => WriteAsync(context, server), Access.Admin);
+        router.MapGet("/metrics", context => WriteAsync(context, server), access);
         return router;
     }
 
     private static async Task WriteAsync(RequestContext context, EdgeServer server)
     {
-        var text = new Metrics();
+        var text = new PrometheusText();
         text.Gauge("friendlite_up", "1 while the server runs.", 1);
         text.Gauge("friendlite_uptime_seconds", "Seconds since the server started.", Math.Round(server.Uptime.TotalSeconds, 3));
         text.Gauge("friendlite_devices", "Device sessions connected now.", server.Sessions.Count);
-        text.Gauge("friendlite_transcription_queued", "Speech segments waiting in memory for transcription.", server.Scheduler?.Queued ?? 0);
-        text.Gauge("friendlite_transcription_running", "Speech segments being transcribed now.", server.Scheduler?.Running ?? 0);
-        text.Counter("friendlite_transcription_completed_total", "Speech segments transcribed since start.", server.Scheduler?.Completed ?? 0);
+        WriteDevices(text, server.Devices);
+        WriteTranscription(text, server);
         text.Counter("friendlite_extractions_completed_total", "Conversations extracted into memories since start.", server.Extraction.Completed);
         text.Header("friendlite_jobs", "Durable jobs by kind and state.", "gauge");
         foreach (var (kind, state, count) in await server.Jobs.CountByKindAndStateAsync(context.CancellationToken))
@@ -36,6 +42,7 @@ internal static class MetricsEndpoints
             text.Sample("friendlite_jobs", count, ("kind", kind), ("state", state));
         }
 
+        WriteBreakersAndWorkers(text, server);
         text.Gauge("friendlite_connections_open", "Connections open at the gate now.", server.Gate.Open);
         text.Counter("friendlite_connections_accepted_total", "Connections the gate accepted since start.", server.Gate.Counters.Accepted);
         text.Header("friendlite_connections_ended_total", "Connections the gate refused or ended, by reason, since start.", "counter");
@@ -66,39 +73,67 @@ internal static class MetricsEndpoints
         }
     }
 
-    /// <summary>Prometheus' text format: a HELP and TYPE line per metric, then its samples.</summary>
-    private sealed class Metrics
+    private static void WriteDevices(PrometheusText text, DeviceCounters devices)
     {
-        private readonly StringBuilder _text = new();
-
-        public void Header(string name, string help, string type) =>
-            _text.Append("# HELP ").Append(name).Append(' ').Append(help).Append('\n').Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
-
-        public void Gauge(string name, string help, double value)
+        PerCodec(text, "friendlite_audio_frames_total", "Audio frames (payloads) received from devices, by codec (chunks dropped on purpose not included).", devices.Frames);
+        PerCodec(text, "friendlite_audio_bytes_total", "Bytes of audio payload in those frames, by codec.", devices.Bytes);
+        PerCodec(text, "friendlite_audio_frames_undecodable_total", "Audio frames the decoder could not read (corrupt Opus packets), skipped, by codec.", devices.Undecodable);
+        PerCodec(text, "friendlite_audio_frames_dropped_total", "Audio chunks dropped on purpose (empty, or PCM before audio-start), by codec.", devices.Dropped);
+        PerCodec(text, "friendlite_audio_frames_not_stored_total", "Audio frames that arrived after a full disk or a limit had closed their session, by codec.", devices.NotStored);
+        text.Header("friendlite_device_protocol_violations_total", "Device sessions closed for breaking the protocol (malformed frames, too many corrupt packets), by close code.", "counter");
+        for (var slot = 0; slot <= DeviceCounters.ViolationCodes.Length; slot++)
         {
-            Header(name, help, "gauge");
-            Sample(name, value);
+            var code = slot < DeviceCounters.ViolationCodes.Length ? DeviceCounters.ViolationCodes[slot].ToString(CultureInfo.InvariantCulture) : "other";
+            text.Sample("friendlite_device_protocol_violations_total", devices.Violations(slot), ("code", code));
         }
 
-        public void Counter(string name, string help, double value)
+        text.Counter("friendlite_conversations_opened_total", "Device conversations opened since start.", devices.ConversationsOpened);
+        text.Counter("friendlite_conversations_closed_total", "Device conversations ended since start.", devices.ConversationsClosed);
+        text.Gauge("friendlite_conversations_open", "Device conversations open now.", devices.ConversationsOpened - devices.ConversationsClosed);
+    }
+
+    private static void PerCodec(PrometheusText text, string name, string help, Func<int, long> value)
+    {
+        text.Header(name, help, "counter");
+        for (var codec = 0; codec < DeviceCounters.Codecs.Length; codec++)
         {
-            Header(name, help, "counter");
-            Sample(name, value);
+            text.Sample(name, value(codec), ("codec", DeviceCounters.Codecs[codec]));
+        }
+    }
+
+    private static void WriteTranscription(PrometheusText text, EdgeServer server)
+    {
+        var scheduler = server.Scheduler;
+        text.Gauge("friendlite_transcription_queued", "Speech segments waiting in memory for transcription.", scheduler?.Queued ?? 0);
+        text.Gauge("friendlite_transcription_running", "Speech segments being transcribed now.", scheduler?.Running ?? 0);
+        text.Counter("friendlite_transcription_completed_total", "Speech segments transcribed since start.", scheduler?.Completed ?? 0);
+        text.Counter("friendlite_transcription_failed_total", "Transcription attempts that failed with an error (the segment is retried as a job).", scheduler?.Failed ?? 0);
+        text.Counter("friendlite_transcription_deferred_total", "Transcription attempts not made because the engine was unavailable (its circuit breaker open); the segment waits as a job.",
+            scheduler?.Deferred ?? 0);
+        text.Histogram("friendlite_transcription_latency_seconds", "Seconds from a speech segment's end (handed to transcription) to its transcript stored.",
+            scheduler?.Latency ?? s_noLatency);
+    }
+
+    private static void WriteBreakersAndWorkers(PrometheusText text, EdgeServer server)
+    {
+        var breakers = server.Breakers;
+        text.Header("friendlite_circuit_breaker_state", "A remote service's circuit breaker: 0 closed, 1 half-open (the next call is a trial), 2 open (calls fail at once).", "gauge");
+        foreach (var breaker in breakers)
+        {
+            text.Sample("friendlite_circuit_breaker_state", (int)breaker.State, ("name", breaker.Name));
         }
 
-        public void Sample(string name, double value, params (string Key, string Value)[] labels)
+        text.Header("friendlite_circuit_breaker_opened_total", "Times a remote service's circuit breaker opened since start.", "counter");
+        foreach (var breaker in breakers)
         {
-            _text.Append(name);
-            if (labels.Length > 0)
-            {
-                _text.Append('{').AppendJoin(',', labels.Select(l => $"{l.Key}=\"{Escape(l.Value)}\"")).Append('}');
-            }
-
-            _text.Append(' ').Append(value.ToString("R", CultureInfo.InvariantCulture)).Append('\n');
+            text.Sample("friendlite_circuit_breaker_opened_total", breaker.Opened, ("name", breaker.Name));
         }
 
-        public override string ToString() => _text.ToString();
-
-        private static string Escape(string value) => value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal);
+        var stuck = server.Workers.Check();
+        text.Header("friendlite_worker_stuck", "1 while a worker has held work longer than its bound without progress (the watchdog is then not fed).", "gauge");
+        foreach (var (worker, _) in server.Workers.Workers)
+        {
+            text.Sample("friendlite_worker_stuck", stuck.Any(s => s.Name == worker.Name) ? 1 : 0, ("worker", worker.Name));
+        }
     }
 }

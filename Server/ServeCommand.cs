@@ -52,12 +52,19 @@ internal static class ServeCommand
         var adminPasswordFile = CliOptions.Create<string?>("--admin-password-file", "File holding that administrator's password (or set ADMIN_PASSWORD).", "FILE",
             () => null, text => text);
 
+        var metricsListen = CliOptions.Create<ListenAddress?>("--metrics-listen",
+            "Also serve GET /metrics, without authentication, on this address (e.g. 127.0.0.1:9100): bind it to loopback or a trusted LAN.", "HOST:PORT",
+            () => null, ListenAddress.Parse, shown: "off");
+        var workerStall = CliOptions.Create<TimeSpan?>("--worker-stall-timeout",
+            "How long a transcription or extraction worker may hold work without progress before it counts as stuck and systemd's watchdog is no longer fed "
+            + "(always longer than one ASR request or LLM try; raise it for a model whose 30 s window takes longer on this machine) (e.g. 5m).", "DURATION",
+            () => null, ParseStallTimeout, shown: "4 x WatchdogSec, at least 2m");
         var memory = new MemoryOptions();
         var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
-            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen, workerStall,
         };
         foreach (var option in memory.All)
         {
@@ -67,6 +74,11 @@ internal static class ServeCommand
         command.Validators.Add(result =>
         {
             memory.Validate(result, ParsedOrNull(result, offline));
+            if (ParsedOrNull(result, metricsListen) is { } listen && listen.Port == ParsedOrNull(result, port))
+            {
+                result.AddError($"--metrics-listen {listen} uses the server's own --port {listen.Port}: give it another port.");
+            }
+
             if (ParsedOrNull(result, asr) is { } remote)
             {
                 if (result.GetValue(offline))
@@ -120,6 +132,8 @@ internal static class ServeCommand
                 VadModelPath = parse.GetValue(vadModel),
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
+                MetricsListen = parse.GetValue(metricsListen),
+                WorkerStallTimeout = parse.GetValue(workerStall),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
                 NotifySocket = Environment.GetEnvironmentVariable("NOTIFY_SOCKET"),
                 WatchdogTimeout = SystemdNotifier.WatchdogTimeout(Environment.GetEnvironmentVariable("WATCHDOG_USEC"), Environment.GetEnvironmentVariable("WATCHDOG_PID")),
@@ -161,6 +175,11 @@ internal static class ServeCommand
             throw new FormatException(problem, ex);
         }
     }
+
+    private static TimeSpan? ParseStallTimeout(string text) =>
+        Duration.Parse(text) is var value && value >= TimeSpan.FromSeconds(30) && value <= TimeSpan.FromDays(1)
+            ? value
+            : throw new FormatException("must be between 30s and 1d");
 
     /// <summary>An option's value for a validator; null when it did not parse (it reports its own error).</summary>
     internal static T? ParsedOrNull<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option)

@@ -69,6 +69,16 @@ internal sealed record ServerOptions(
     /// <summary>What the watchdog asks before each <c>WATCHDOG=1</c>; null is the server's own <c>/health</c> (tests script theirs).</summary>
     public Func<CancellationToken, Task<bool>>? WatchdogProbe { get; init; }
 
+    /// <summary>A second listener serving only <c>GET /metrics</c>, without authentication (<c>--metrics-listen</c>); null for none.</summary>
+    public ListenAddress? MetricsListen { get; init; }
+
+    /// <summary>
+    /// How long a worker may hold work without progress before it counts as stuck (the watchdog is
+    /// then not fed); null derives it: 4 watchdog timeouts, at least 2 minutes, and always longer
+    /// than one remote call the worker makes (an ASR request, an LLM try).
+    /// </summary>
+    public TimeSpan? WorkerStallTimeout { get; init; }
+
     /// <summary>The LLM that extracts memories (<c>--llm-*</c>); null: the local extractor only.</summary>
     public LlmOptions? Llm { get; init; }
 

@@ -151,9 +151,15 @@ internal sealed partial class ClientSession : IDisposable
                 if (dropped)
                 {
                     ChunksDropped++;
+                    _settings.Counters.CountDropped(DeviceCounters.CodecOf(_protocol));
                 }
                 else if (message is not null)
                 {
+                    if (message is AudioPacketMessage packet)
+                    {
+                        _settings.Counters.CountFrame(DeviceCounters.CodecOf(_protocol), packet.Payload.Length);
+                    }
+
                     await WriteAsync(message);
                 }
             }
@@ -161,6 +167,7 @@ internal sealed partial class ClientSession : IDisposable
         catch (ProtocolViolation violation)
         {
             _log.Info("session", "closing: protocol violation", ("client", ClientId), ("status", (int)violation.Status), ("reason", violation.Message));
+            _settings.Counters.CountViolation((int)violation.Status);
             await CloseAsync(violation.Status, violation.Message);
         }
         catch (OperationCanceledException)

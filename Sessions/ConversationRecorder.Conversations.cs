@@ -29,6 +29,7 @@ internal sealed partial class ConversationRecorder
         }
 
         _current = new OpenConversation(id, writer, settings.CreateDetector(), settings.Time.GetTimestamp());
+        settings.Counters.CountOpened();
         log.Info("session", "conversation started", ("client", entry.ClientId), ("conversation", id));
         return _current;
     }
@@ -59,6 +60,7 @@ internal sealed partial class ConversationRecorder
         {
             // Whatever failed above, the WAV is finished and its handle released.
             state = FinishWav(conversation) ? state : "failed";
+            settings.Counters.CountClosed();
         }
 
         try

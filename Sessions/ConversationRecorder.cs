@@ -32,7 +32,7 @@ internal sealed partial class ConversationRecorder(
 {
     private readonly List<SpeechSegment> _segments = [];
     private readonly SegmentSubmitter _transcription = new(entry, settings, scheduler, log);
-    private readonly PayloadDecoder _decoder = new(protocol, entry.ClientId, settings.Faults, log);
+    private readonly PayloadDecoder _decoder = new(protocol, entry.ClientId, settings.Faults, log, settings.Counters);
 
     /// <summary>
     /// Set when a conversation closed for lack of speech: the next one starts with speech, not with
@@ -129,6 +129,7 @@ internal sealed partial class ConversationRecorder(
         {
             case AudioPacketMessage when _refusing:
                 PacketsNotStored++;
+                settings.Counters.CountNotStored(DeviceCounters.CodecOf(protocol));
                 break;
             case AudioPacketMessage packet:
                 await WriteAsync(packet);
@@ -244,6 +245,7 @@ internal sealed partial class ConversationRecorder(
         if (_decoder.CorruptRun == settings.CorruptPacketRunLimit)
         {
             log.Info("session", "closing: too many corrupt Opus packets in a row", ("client", entry.ClientId), ("count", _decoder.CorruptRun));
+            settings.Counters.CountViolation((int)WebSocketCloseStatus.InvalidPayloadData);
             await closeSession(WebSocketCloseStatus.InvalidPayloadData, $"{_decoder.CorruptRun} corrupt Opus packets in a row");
         }
     }

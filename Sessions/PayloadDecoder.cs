@@ -10,7 +10,7 @@ namespace FriendLite.Edge.Sessions;
 /// empty result); the run of corrupt packets in a row tells the session when to give up. Owns the
 /// decoder and the converter; its owner, the <see cref="ConversationRecorder"/>, disposes it.
 /// </summary>
-internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, FaultHook? faults, Log log) : IDisposable
+internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, FaultHook? faults, Log log, DeviceCounters counters) : IDisposable
 {
     private OpusPacketDecoder? _opus;
     private PcmConverter? _pcm;
@@ -55,6 +55,7 @@ internal sealed class PayloadDecoder(DeviceProtocol protocol, string clientId, F
         {
             CorruptPackets++;
             CorruptRun++;
+            counters.CountUndecodable(DeviceCounters.CodecOf(protocol));
             log.Debug("session", "skipped a corrupt Opus packet", ("client", clientId), ("reason", Reasons.Of(ex)), ("run", CorruptRun));
             return [];
         }

@@ -63,6 +63,9 @@ internal sealed record SessionSettings(string DataDirectory, TimeSpan IdleTimeou
 
     /// <summary>Faults tests inject into the decoder and the WAV writer; null in the shipped server.</summary>
     public FaultHook? Faults { get; init; }
+
+    /// <summary>What all sessions received and did, for <c>/metrics</c>. Owned by the server.</summary>
+    public DeviceCounters Counters { get; init; } = new();
 }
 
 /// <summary>Observes the 16 kHz mono samples of a conversation as they are stored (the transcription segmenter's hook).</summary>

@@ -1,6 +1,10 @@
 namespace FriendLite.Edge.Storage;
 
-internal sealed record JobRow(long Id, string Kind, string Payload, int Attempts, int MaxAttempts);
+internal sealed record JobRow(long Id, string Kind, string Payload, int Attempts, int MaxAttempts)
+{
+    /// <summary>When the job was made (a live segment's: when it was handed in), on the store's clock.</summary>
+    public DateTimeOffset CreatedAt { get; init; }
+}
 
 /// <summary>
 /// Durable work that must outlive a client or a crash (the transcription backlog, memory
@@ -66,13 +70,16 @@ internal sealed partial class JobStore(Database database, TimeProvider time)
             UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = $now
             WHERE id = (SELECT id FROM jobs WHERE kind = $kind AND state = 'pending' AND next_run_at <= $now AND attempts < max_attempts
                         ORDER BY next_run_at, id LIMIT 1)
-            RETURNING id, kind, payload, attempts, max_attempts;
+            RETURNING id, kind, payload, attempts, max_attempts, created_at;
             """;
         command.Parameters.AddWithValue("$kind", kind);
         command.Parameters.AddWithValue("$now", now);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         return await reader.ReadAsync(cancellationToken)
             ? new JobRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4))
+            {
+                CreatedAt = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(5)),
+            }
             : null;
     }
 
@@ -102,6 +109,9 @@ internal sealed partial class JobStore(Database database, TimeProvider time)
             ? new JobRow(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetInt32(3), reader.GetInt32(4))
             : null;
     }
+
+    /// <summary>How long ago <paramref name="job"/> was made, on the store's clock (never negative).</summary>
+    public TimeSpan Age(JobRow job) => time.GetUtcNow() - job.CreatedAt is { Ticks: > 0 } age ? age : TimeSpan.Zero;
 
     /// <summary>A job's conversation, as the <c>jobs_by_conversation</c> index (migration 5) spells it, so lookups use the index.</summary>
     public static string ConversationOf(string table) =>

@@ -14,6 +14,14 @@ internal interface ITranscriber : IAsyncDisposable
     string Model { get; }
 
     Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TranscribeAsync(ReadOnlyMemory{float}, CancellationToken)"/>, telling
+    /// <paramref name="progress"/> the percentage done whenever the engine reports it (Whisper does,
+    /// per 30 s window; an engine that does not report never calls it).
+    /// </summary>
+    Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, Action<int>? progress, CancellationToken cancellationToken) =>
+        TranscribeAsync(samples, cancellationToken);
 }
 
 /// <summary>

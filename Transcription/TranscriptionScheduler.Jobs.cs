@@ -48,12 +48,12 @@ internal sealed partial class TranscriptionScheduler
     }
 
     /// <summary>One job; returns how long the worker should rest when the engine is unavailable.</summary>
-    private async Task<TimeSpan?> ProcessJobAsync(ITranscriber worker, JobRow job, CancellationToken serverToken)
+    private async Task<TimeSpan?> ProcessJobAsync(ITranscriber worker, JobRow job, Action<int> beat, CancellationToken serverToken)
     {
         TranscriptionRequest? request;
         try
         {
-            request = TranscriptionRequest.FromJobPayload(job.Payload);
+            request = RequestOf(job);
         }
         catch (JsonException)
         {
@@ -68,7 +68,7 @@ internal sealed partial class TranscriptionScheduler
 
         try
         {
-            await TranscribeAsync(worker, request, serverToken);
+            await TranscribeAsync(worker, request, beat, serverToken);
         }
         catch (OperationCanceledException) when (serverToken.IsCancellationRequested)
         {
@@ -78,12 +78,14 @@ internal sealed partial class TranscriptionScheduler
         catch (EngineUnavailableException ex)
         {
             // The engine, not the job, failed: put it back without spending the attempt.
+            Interlocked.Increment(ref _deferred);
             await SettleAsync(() => jobs.ReleaseAsync(job.Id, CancellationToken.None), job.Id);
             return ex.RetryAfter;
         }
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", $"transcription job {job.Id} failed (attempt {job.Attempts} of {job.MaxAttempts})", ex);
+            Interlocked.Increment(ref _failed);
             await SettleAsync(() => jobs.FailAsync(job, Reasons.Of(ex), CancellationToken.None), job.Id);
             return null;
         }

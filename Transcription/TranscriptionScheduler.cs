@@ -1,4 +1,3 @@
-using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Storage;
@@ -27,6 +26,7 @@ internal sealed partial class TranscriptionScheduler(
     private readonly FairQueue _queue = new(capacity);
     private readonly SemaphoreSlim _signal = new(0);
     private readonly Lock _gate = new();
+    private readonly WorkerProgress[] _progress = [.. Enumerable.Range(1, engine.Workers).Select(i => new WorkerProgress($"transcriber {i}"))];
     private bool _closed;
     private int _running;
     private TaskGroup? _group;
@@ -36,10 +36,6 @@ internal sealed partial class TranscriptionScheduler(
     /// <summary>Segments a worker is transcribing right now.</summary>
     public int Running => Volatile.Read(ref _running);
 
-    public long Completed => Interlocked.Read(ref _completed);
-
-    private long _completed;
-
     /// <summary>
     /// Starts the workers as children of <paramref name="group"/>; they stop when it is cancelled.
     /// The transcription a departed device leaves behind is drained in the same group (<see cref="TryHandOver"/>).
@@ -47,11 +43,14 @@ internal sealed partial class TranscriptionScheduler(
     public void Start(TaskGroup group)
     {
         _group = group;
-        for (var i = 0; i < engine.Workers; i++)
+        foreach (var progress in _progress)
         {
-            group.Spawn($"transcriber {i + 1}", WorkAsync);
+            group.Spawn(progress.Name, token => WorkAsync(progress, token));
         }
     }
+
+    /// <summary>Each worker's progress, for the watchdog.</summary>
+    public IReadOnlyList<WorkerProgress> Progress => _progress;
 
     /// <summary>Call after the workers' group has finished.</summary>
     public void Dispose() => _signal.Dispose();
@@ -115,14 +114,17 @@ internal sealed partial class TranscriptionScheduler(
     /// that item's (logged, kept or failed as a job with its reason); the worker itself ends only
     /// when the server stops, so one bad segment, reply or row never stops transcription.
     /// </summary>
-    private async Task WorkAsync(CancellationToken cancellationToken)
+    private async Task WorkAsync(WorkerProgress progress, CancellationToken cancellationToken)
     {
         await using var worker = engine.CreateWorker();
+        // Whisper's progress callbacks are heartbeats: a long run that moves is not stuck.
+        Action<int> beat = _ => progress.Beat();
         while (!cancellationToken.IsCancellationRequested)
         {
+            progress.Working();
             if (_queue.TryDequeue() is { } live)
             {
-                await RestAsync(await ProcessLiveAsync(worker, live, cancellationToken), cancellationToken);
+                await RestAsync(await ProcessLiveAsync(worker, live, beat, cancellationToken), progress, cancellationToken);
                 continue;
             }
 
@@ -140,12 +142,13 @@ internal sealed partial class TranscriptionScheduler(
 
             if (job is not null)
             {
-                await RestAsync(await ProcessJobAsync(worker, job, cancellationToken), cancellationToken);
+                await RestAsync(await ProcessJobAsync(worker, job, beat, cancellationToken), progress, cancellationToken);
                 continue;
             }
 
             try
             {
+                progress.Idle();
                 await _signal.WaitAsync(JobPollInterval, cancellationToken);
             }
             catch (OperationCanceledException)
@@ -168,13 +171,14 @@ internal sealed partial class TranscriptionScheduler(
     }
 
     /// <summary>After the engine said it is unavailable: no item is taken (and failed) until it may be again.</summary>
-    private static async Task RestAsync(TimeSpan? rest, CancellationToken cancellationToken)
+    private static async Task RestAsync(TimeSpan? rest, WorkerProgress progress, CancellationToken cancellationToken)
     {
         if (rest is not { } delay)
         {
             return;
         }
 
+        progress.Idle(); // resting on purpose is not being stuck
         try
         {
             await Task.Delay(delay, cancellationToken);
@@ -186,12 +190,12 @@ internal sealed partial class TranscriptionScheduler(
     }
 
     /// <summary>One live segment; returns how long the worker should rest when the engine is unavailable.</summary>
-    private async Task<TimeSpan?> ProcessLiveAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken serverToken)
+    private async Task<TimeSpan?> ProcessLiveAsync(ITranscriber worker, TranscriptionRequest request, Action<int> beat, CancellationToken serverToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverToken, request.SessionToken);
         try
         {
-            await TranscribeAsync(worker, request, linked.Token);
+            await TranscribeAsync(worker, request, beat, linked.Token);
             if (request.JobId is { } id)
             {
                 await SettleAsync(() => jobs.CompleteAsync(id, CancellationToken.None), id);
@@ -206,12 +210,14 @@ internal sealed partial class TranscriptionScheduler(
         {
             // Not this segment's fault: it waits as a job with all its attempts.
             log.Debug("transcription", "the engine is unavailable; the segment waits as a job", ("reason", Reasons.Of(ex)));
+            Interlocked.Increment(ref _deferred);
             await KeepAsJobAsync(request);
             return ex.RetryAfter;
         }
         catch (Exception ex)
         {
             log.Exception(LogLevel.Warn, "transcription", "a segment could not be transcribed; it is kept as a job and retried", ex);
+            Interlocked.Increment(ref _failed);
             await KeepAsJobAsync(request, Reasons.Of(ex));
         }
         finally
@@ -220,34 +226,5 @@ internal sealed partial class TranscriptionScheduler(
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// One segment: its audio read back from the WAV, transcribed, stored as one transcript row
-    /// spanning the speech (the text of Whisper's segments joined), times in the conversation.
-    /// </summary>
-    private async Task TranscribeAsync(ITranscriber worker, TranscriptionRequest request, CancellationToken cancellationToken)
-    {
-        var samples = WavFile.ReadRange(request.WavPath, request.StartSample, request.EndSample);
-        IReadOnlyList<TranscriptSegment> segments;
-        var waited = System.Diagnostics.Stopwatch.GetElapsedTime(request.Submitted);
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        Interlocked.Increment(ref _running);
-        try
-        {
-            segments = samples.Length == 0 ? [] : await worker.TranscribeAsync(samples, cancellationToken);
-        }
-        finally
-        {
-            Interlocked.Decrement(ref _running);
-        }
-
-        var start = request.StartSample / 16000.0;
-        var end = (request.StartSample + samples.Length) / 16000.0;
-        var text = TranscriptFormat.Text(segments);
-        await transcripts.AddAsync(request.ConversationId, start, end, text, request.Speaker, worker.Engine, worker.Model, CancellationToken.None);
-        Interlocked.Increment(ref _completed);
-        log.Debug("transcription", "segment transcribed", ("conversation", request.ConversationId), ("start", start), ("end", end), ("chars", text.Length),
-            ("wait_ms", (long)waited.TotalMilliseconds), ("transcribe_ms", (long)clock.Elapsed.TotalMilliseconds));
     }
 }

@@ -11,7 +11,7 @@ namespace FriendLite.Edge.Transcription;
 internal sealed class WyomingEngine : ITranscriptionEngine
 {
     private readonly Uri _address;
-    private readonly CircuitBreaker _breaker = new(threshold: 3, TimeSpan.FromSeconds(30), TimeProvider.System);
+    private readonly CircuitBreaker _breaker = new(threshold: 3, TimeSpan.FromSeconds(30), TimeProvider.System) { Name = "asr" };
 
     public WyomingEngine(Uri address, bool offline, TimeSpan? responseTimeout = null)
     {
@@ -25,6 +25,9 @@ internal sealed class WyomingEngine : ITranscriptionEngine
     }
 
     public static TimeSpan ConnectTimeout => TimeSpan.FromSeconds(5);
+
+    /// <summary>The breaker its workers share, for <c>/metrics</c>.</summary>
+    public CircuitBreaker Breaker => _breaker;
 
     public TimeSpan ResponseTimeout { get; }
 

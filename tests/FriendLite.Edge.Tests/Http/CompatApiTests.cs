@@ -22,7 +22,7 @@ public sealed class CompatApiTests
         Assert.Equal("ok", health.GetProperty("components").GetProperty("database").GetProperty("status").GetString());
         Assert.InRange(health.GetProperty("timestamp").GetInt64(), before, after);
         var services = health.GetProperty("services");
-        Assert.Equal(["database", "disk", "memory", "transcription", "vad"], services.EnumerateObject().Select(s => s.Name).Order(StringComparer.Ordinal));
+        Assert.Equal(["database", "disk", "memory", "transcription", "vad", "workers"], services.EnumerateObject().Select(s => s.Name).Order(StringComparer.Ordinal));
         var database = services.GetProperty("database");
         Assert.Equal(("ok", true, true), (database.GetProperty("status").GetString(), database.GetProperty("healthy").GetBoolean(), database.GetProperty("critical").GetBoolean()));
         Assert.False(services.GetProperty("disk").GetProperty("critical").GetBoolean());

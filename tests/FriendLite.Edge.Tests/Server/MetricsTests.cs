@@ -24,8 +24,8 @@ public sealed partial class MetricsTests
         Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.All(lines.Where(l => !l.StartsWith('#')), l => Assert.Matches(Sample(), l));
-        var typed = lines.Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet();
-        Assert.All(lines.Where(l => !l.StartsWith('#')), l => Assert.Contains(l.Split('{', ' ')[0], typed));
+        var typed = lines.Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).ToDictionary(l => l.Split(' ')[2], l => l.Split(' ')[3]);
+        Assert.All(lines.Where(l => !l.StartsWith('#')), l => Assert.Contains(Family(l.Split('{', ' ')[0], typed), typed.Keys));
         Assert.Contains("friendlite_devices 0", lines);
         Assert.Contains("friendlite_jobs{kind=\"extract\",state=\"done\"} 1", lines);
         Assert.Contains("friendlite_extractions_completed_total 1", lines);
@@ -45,6 +45,11 @@ public sealed partial class MetricsTests
 
         Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Forbidden), (anonymous.StatusCode, plain.StatusCode));
     }
+
+    /// <summary>The family a sample belongs to: a histogram's <c>_bucket</c>, <c>_sum</c> and <c>_count</c> are its own.</summary>
+    private static string Family(string sample, Dictionary<string, string> typed) =>
+        new[] { "_bucket", "_sum", "_count" }.Where(s => sample.EndsWith(s, StringComparison.Ordinal)).Select(s => sample[..^s.Length])
+            .FirstOrDefault(name => typed.GetValueOrDefault(name) == "histogram") ?? sample;
 
     /// <summary>A sample line: a name, optional labels with quoted values, a number.</summary>
     [GeneratedRegex("""^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*"(,[a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*")*\})? -?[0-9.eE+-]+$""")]

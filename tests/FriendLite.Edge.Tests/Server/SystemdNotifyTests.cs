@@ -7,7 +7,7 @@ using FriendLite.Edge.Tests.Support;
 namespace FriendLite.Edge.Tests.Server;
 
 /// <summary>systemd's notify protocol, driven against a datagram socket the test owns, as systemd would own it.</summary>
-public sealed class SystemdNotifyTests
+public sealed partial class SystemdNotifyTests
 {
     /// <summary>The socket systemd would listen on: every datagram the server sends, as text.</summary>
     private sealed class NotifySocket : IDisposable

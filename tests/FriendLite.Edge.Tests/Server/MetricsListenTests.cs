@@ -1,0 +1,96 @@
+using System.Net;
+using System.Net.Sockets;
+using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.Server;
+using FriendLite.Edge.Tests.Support;
+
+namespace FriendLite.Edge.Tests.Server;
+
+/// <summary><c>--metrics-listen HOST:PORT</c>: a second port serving only <c>GET /metrics</c>, without a token.</summary>
+public sealed class MetricsListenTests
+{
+    [Fact]
+    public async Task MetricsListen_ServesMetricsWithoutAToken_AndNothingElse()
+    {
+        var port = TestServer.FreePort();
+        await using var server = await TestServer.StartAsync(configure: o => o with { MetricsListen = new ListenAddress("127.0.0.1", port) });
+        using var scraper = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+
+        using var metrics = await scraper.GetAsync("/metrics");
+        using var health = await scraper.GetAsync("/health");
+        using var publicMetrics = await server.Client.GetAsync("/metrics");
+
+        Assert.Equal(HttpStatusCode.OK, metrics.StatusCode);
+        Assert.Contains("friendlite_up 1\n", await metrics.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, health.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, publicMetrics.StatusCode); // the public port still asks for an admin
+    }
+
+    [Fact]
+    public async Task MetricsListen_Stop_ClosesItsPort()
+    {
+        var port = TestServer.FreePort();
+        var server = await TestServer.StartAsync(configure: o => o with { MetricsListen = new ListenAddress("127.0.0.1", port) });
+
+        await server.DisposeAsync();
+
+        using var again = new TcpListener(IPAddress.Loopback, port);
+        again.Start(); // would throw if the server had left it bound
+        Assert.True(again.Server.IsBound);
+    }
+
+    [Fact]
+    public async Task Serve_MetricsPortTaken_ExitsOneNamingThePort()
+    {
+        using var other = new TcpListener(IPAddress.Loopback, 0);
+        other.Start();
+        var taken = ((IPEndPoint)other.LocalEndpoint).Port;
+        using var dir = new TempDirectory();
+        using var lines = new LogLines(LogLevel.Info);
+        var options = new ServerOptions("127.0.0.1", TestServer.FreePort(), dir.Path, LogLevel.Info, Offline: true, TimeSpan.FromSeconds(5))
+        {
+            MetricsListen = new ListenAddress("127.0.0.1", taken),
+        };
+
+        var code = await ServeCommand.RunAsync(options, lines.Log, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        Assert.Equal($"error server: Port {taken} on 127.0.0.1 is already in use by another program: stop it or choose another port with --metrics-listen.",
+            Assert.Single(lines.Lines, l => l.StartsWith("error", StringComparison.Ordinal)));
+        using var main = new TcpListener(IPAddress.Loopback, options.Port);
+        main.Start(); // the public port, bound before, was closed again
+    }
+
+    [Theory]
+    [InlineData("9100")]
+    [InlineData("localhost")]
+    [InlineData("127.0.0.1:70000")]
+    [InlineData("::1:9100")]
+    [InlineData(":9100")]
+    public async Task Serve_MalformedMetricsListen_ExitsTwoWithOneSentence(string value)
+    {
+        var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--metrics-listen", value]);
+
+        Assert.Equal(2, code);
+        Assert.Contains($"--metrics-listen '{value}' is not HOST:PORT (e.g. 127.0.0.1:9100, or [::1]:9100 for IPv6).", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Serve_MetricsListenOnTheServersOwnPort_ExitsTwo()
+    {
+        var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--port", "8123", "--metrics-listen", "127.0.0.1:8123"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--metrics-listen 127.0.0.1:8123 uses the server's own --port 8123: give it another port.", error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:9100", "127.0.0.1", 9100)]
+    [InlineData("0.0.0.0:1", "0.0.0.0", 1)]
+    [InlineData("[::1]:9100", "::1", 9100)]
+    [InlineData("pi.local:9100", "pi.local", 9100)]
+    public void ListenAddress_Parse_ReadsHostAndPort(string text, string host, int port)
+    {
+        Assert.Equal(new ListenAddress(host, port), ListenAddress.Parse(text));
+    }
+}
