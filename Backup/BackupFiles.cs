@@ -32,6 +32,9 @@ internal static class BackupFiles
             || top.StartsWith(DataDirectoryLock.PidFileName, StringComparison.Ordinal) // and its temporary files
             || top.StartsWith(".write-probe-", StringComparison.Ordinal)
             || top == "uploads"
+            // The service user's home is the data directory, so a command run as that user places
+            // the native libraries in .cache/ here; the binary carries them, a backup needs none.
+            || top == ".cache"
             || top.StartsWith(BackupManifest.FileName, StringComparison.Ordinal);
     }
 

@@ -149,6 +149,24 @@ public sealed class BackupCommandTests
     }
 
     [Fact]
+    public async Task Backup_NativeLibraryCacheInTheDataDirectory_IsLeftOut()
+    {
+        // sudo -u friendlite friendlite-edge ...: that user's home is the data directory.
+        using var data = await SeededDataDirectoryAsync();
+        var cached = Path.Combine(data.Path, ".cache", "friendlite-edge", "0.1.0-0123456789ab");
+        Directory.CreateDirectory(cached);
+        File.WriteAllText(Path.Combine(cached, "libwhisper.so"), "a library the binary carries");
+        using var backups = new TempDirectory();
+        var dest = Path.Combine(backups.Path, "b");
+
+        var (code, output, error) = await CliRunner.RunRootAsync(["backup", dest, "--data-dir", data.Path]);
+
+        Assert.True(code == 0, error);
+        Assert.Contains(": 3 files, ", output, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(dest, ".cache")));
+    }
+
+    [Fact]
     public async Task Restore_OfABackupMadeThroughASymlink_MovesConversationAndJobAudioPathsToTheNewDirectory()
     {
         using var data = await SeededDataDirectoryAsync();
