@@ -20,8 +20,8 @@ cache=$(find "$one/home/.cache/friendlite-edge" -mindepth 1 -maxdepth 1 -type d 
 [ "$code" -eq 0 ] && grep -q '"seconds": 11' <<<"$out" && [ -f "$cache/libwhisper.so" ] && [ -f "$cache/libggml-cpu-whisper.so" ] \
   && pass "the binary alone in an empty folder transcribes, its Whisper libraries placed in ~/.cache/friendlite-edge/$(basename "$cache")" \
   || fail "one file transcribe exited $code: $out $(cat "$one/err")"
-lone user list --data-dir "$one/data" >/dev/null 2>"$one/err"; code=$?
-[ "$code" -eq 0 ] && [ -f "$cache/libe_sqlite3.so" ] && pass "and opens a database through the SQLite it carries" || fail "one file user list exited $code: $(cat "$one/err")"
+printf 'correct horse battery\n' | lone user add --email one@example.com --data-dir "$one/data" >/dev/null 2>"$one/err"; code=$?
+[ "$code" -eq 0 ] && [ -f "$cache/libe_sqlite3.so" ] && pass "and creates a database through the SQLite it carries (user add)" || fail "one file user add exited $code: $(cat "$one/err")"
 modes=$(stat -c %a "$cache")
 [ "$modes" = 700 ] && pass "the cache folder is its owner's alone (700)" || fail "cache folder mode $modes"
 
