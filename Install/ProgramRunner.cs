@@ -50,7 +50,7 @@ internal sealed class ProgramRunner : IProgramRunner
         finally
         {
             // Both readers end with the pipes (at exit, or when the kill closes them); awaited so none outlives this call.
-            await Task.WhenAll(stdout, stderr).ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            await ((Task)Task.WhenAll(stdout, stderr)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         var text = new StringBuilder(await stdout).Append(await stderr).ToString().Trim();

@@ -51,7 +51,15 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
                 var created = !Directory.Exists(folder);
                 Directory.CreateDirectory(folder, OwnerOnly);
                 var started = Stopwatch.GetTimestamp();
-                var placed = wanted.Where(library => Place(folder, library)).Select(library => library.FileName).ToList();
+                var placed = new List<string>();
+                foreach (var library in wanted)
+                {
+                    if (Place(folder, library))
+                    {
+                        placed.Add(library.FileName);
+                    }
+                }
+
                 if (placed.Count > 0)
                 {
                     // Once per version (or after damage): says where the libraries went and what it cost.

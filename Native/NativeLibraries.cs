@@ -64,7 +64,7 @@ internal static class NativeLibraries
 
             try
             {
-                var folder = new NativeCache(bundle, NativeCache.Roots(Environment.GetEnvironmentVariable), s_log).Prepare(WhisperFiles);
+                var folder = Cache(bundle).Prepare(WhisperFiles);
                 nint handle = 0;
                 foreach (var file in WhisperFiles)
                 {
@@ -93,11 +93,13 @@ internal static class NativeLibraries
         {
             if (s_sqlite == 0)
             {
-                var folder = new NativeCache(bundle, NativeCache.Roots(Environment.GetEnvironmentVariable), s_log).Prepare([SqliteFile]);
+                var folder = Cache(bundle).Prepare([SqliteFile]);
                 s_sqlite = Load(Path.Combine(folder, SqliteFile));
             }
         }
     }
+
+    private static NativeCache Cache(NativeBundle bundle) => new(bundle, NativeCache.Roots(Environment.GetEnvironmentVariable), s_log);
 
     private static nint Load(string path)
     {

@@ -78,10 +78,7 @@ internal sealed partial class EdgeServer
             return;
         }
 
-        _root.Spawn("metrics-http-accept", _ => host.AcceptLoopAsync(_requests));
-        var connections = new TaskGroup("metrics connections", _root);
-        _root.Spawn("metrics-gate-accept", _ => AcceptConnectionsAsync(gate, connections));
-        _root.Spawn("metrics-gate-sweep", gate.SweepLoopAsync);
+        ServePort("metrics", gate, host);
         _log.Info("server", "serving /metrics without authentication", ("address", $"http://{Options.MetricsListen}"));
     }
 

@@ -107,16 +107,27 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
-        _root.Spawn("http-accept", _ => _host.AcceptLoopAsync(_requests));
-        var connections = new TaskGroup("connections", _root); // here, not in the child: the group exists once the server has started
-        _root.Spawn("gate-accept", _ => AcceptConnectionsAsync(_gate, connections));
-        _root.Spawn("gate-sweep", _gate.SweepLoopAsync);
+        ServePort("", _gate, _host);
         _scheduler?.Start(_root);
         Extraction.Start(_root);
         RunMetricsListener();
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
         _root.Spawn("disk-watcher", Disk.RunAsync);
+    }
+
+    /// <summary>
+    /// One listening port's loops, children of the root group: the HTTP host's accept loop (its
+    /// requests in the requests group), the gate's accept loop (its connections in a group of their
+    /// own, made here, not in the child: it exists once the server has started) and its sweep.
+    /// </summary>
+    private void ServePort(string name, ConnectionGate gate, HttpHost host)
+    {
+        var prefix = name.Length == 0 ? "" : name + "-";
+        _root.Spawn($"{prefix}http-accept", _ => host.AcceptLoopAsync(_requests));
+        var connections = new TaskGroup(name.Length == 0 ? "connections" : $"{name} connections", _root);
+        _root.Spawn($"{prefix}gate-accept", _ => AcceptConnectionsAsync(gate, connections));
+        _root.Spawn($"{prefix}gate-sweep", gate.SweepLoopAsync);
     }
 
     /// <summary>A gate's accept loop, owning the group every connection from the network runs in (until the gate stops and each has ended).</summary>
