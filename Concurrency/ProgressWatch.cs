@@ -20,16 +20,18 @@ internal sealed class ProgressWatch(IReadOnlyList<(WorkerProgress Worker, TimeSp
     public IReadOnlyList<(string Name, TimeSpan Stalled)> Check()
     {
         var stuck = new List<(string Name, TimeSpan Stalled)>();
-        foreach (var (worker, bound) in workers)
-        {
-            if (worker.Stalled is { } stalled && stalled > bound)
-            {
-                stuck.Add((worker.Name, stalled));
-            }
-        }
-
+        // Read and applied under one lock: a reader's older snapshot (the watchdog's beat, /health at
+        // once) applied after a newer one would log a recovered worker stuck again.
         lock (_gate)
         {
+            foreach (var (worker, bound) in workers)
+            {
+                if (worker.Stalled is { } stalled && stalled > bound)
+                {
+                    stuck.Add((worker.Name, stalled));
+                }
+            }
+
             foreach (var (name, stalled) in stuck.Where(s => _stuck.Add(s.Name)))
             {
                 log.Warn("workers", $"{name} has held its work for {Seconds(stalled)} s without progress; the watchdog is not fed while it is stuck, and systemd restarts the service if it stays so",
