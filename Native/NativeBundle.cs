@@ -42,7 +42,7 @@ internal sealed class NativeBundle
     public Stream Open(BundledLibrary library) =>
         _openCompressed(library.FileName) is { } compressed
             ? new GZipStream(compressed, CompressionMode.Decompress)
-            : throw new InvalidDataException($"this binary lacks its copy of {library.FileName}: build it again with ./build.sh");
+            : throw new NativeLibraryException($"this binary lacks its copy of {library.FileName}: build it again with ./build.sh");
 
     /// <summary>Reads a manifest: one line per library, "file name TAB sha256".</summary>
     internal static NativeBundle Parse(string manifest, string version, Func<string, Stream?> openCompressed)

@@ -106,25 +106,19 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
         try
         {
             string written;
-            using (var source = bundle.Open(library))
-            using (var target = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly }))
-            using (var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256))
+            try
             {
-                var buffer = new byte[81920];
-                int read;
-                while ((read = source.Read(buffer)) > 0)
-                {
-                    hasher.AppendData(buffer.AsSpan(0, read));
-                    target.Write(buffer.AsSpan(0, read));
-                }
-
-                target.Flush(flushToDisk: true);
-                written = Convert.ToHexStringLower(hasher.GetHashAndReset());
+                written = Extract(library, temporary);
+            }
+            catch (InvalidDataException ex)
+            {
+                // The compressed copy itself is unreadable: as damaged as one that decompresses to other bytes.
+                throw new NativeLibraryException(Damaged(library), ex);
             }
 
             if (written != library.Sha256)
             {
-                throw new NativeLibraryException($"this binary's own copy of {library.FileName} is damaged (checksum mismatch): copy the binary again");
+                throw new NativeLibraryException(Damaged(library));
             }
 
             File.Move(temporary, path, overwrite: true); // rename(2): atomic, whoever renames last wins with the same bytes
@@ -134,6 +128,26 @@ internal sealed class NativeCache(NativeBundle bundle, IReadOnlyList<string> roo
         {
             File.Delete(temporary);
         }
+    }
+
+    private static string Damaged(BundledLibrary library) => $"this binary's own copy of {library.FileName} is damaged (checksum mismatch): copy the binary again";
+
+    /// <summary>Decompresses <paramref name="library"/> into <paramref name="temporary"/>, on the disk; returns the SHA-256 of what was written.</summary>
+    private string Extract(BundledLibrary library, string temporary)
+    {
+        using var source = bundle.Open(library);
+        using var target = new FileStream(temporary, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = OwnerOnly });
+        using var hasher = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[81920];
+        int read;
+        while ((read = source.Read(buffer)) > 0)
+        {
+            hasher.AppendData(buffer.AsSpan(0, read));
+            target.Write(buffer.AsSpan(0, read));
+        }
+
+        target.Flush(flushToDisk: true);
+        return Convert.ToHexStringLower(hasher.GetHashAndReset());
     }
 
     /// <summary>An upgrade leaves the previous version's folder behind: remove those (best effort; a running older process keeps its mapped files).</summary>

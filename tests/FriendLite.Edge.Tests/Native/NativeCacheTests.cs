@@ -115,6 +115,19 @@ public sealed class NativeCacheTests
     }
 
     [Fact]
+    public void Prepare_UnreadableCompressedCopyInTheBinary_IsTheSameSentenceAndLeavesNoFile()
+    {
+        // Not gzip at all: the decompressor's own exception would reach SQLite's resolver unnamed.
+        using var dir = new TempDirectory();
+        var bundle = Bundle(garbled: "liba.so");
+
+        var error = Assert.Throws<NativeLibraryException>(() => new NativeCache(bundle, [dir.Path], Log.Null).Prepare(["liba.so"]));
+
+        Assert.Equal("this binary's own copy of liba.so is damaged (checksum mismatch): copy the binary again", error.Message);
+        Assert.Empty(Directory.GetFiles(Path.Combine(dir.Path, bundle.Id)));
+    }
+
+    [Fact]
     public void Prepare_LibraryTheBinaryDoesNotCarry_IsOneSentence()
     {
         using var dir = new TempDirectory();
@@ -201,7 +214,7 @@ public sealed class NativeCacheTests
         Assert.Null(NativeBundle.Embedded);
     }
 
-    private static NativeBundle Bundle(string? corrupt = null)
+    private static NativeBundle Bundle(string? corrupt = null, string? garbled = null)
     {
         var manifest = new StringBuilder();
         var compressed = new Dictionary<string, byte[]>();
@@ -215,7 +228,7 @@ public sealed class NativeCacheTests
                 gzip.Write(content);
             }
 
-            compressed[name] = buffer.ToArray();
+            compressed[name] = name == garbled ? Encoding.ASCII.GetBytes("this is not gzip data at all, not even its header") : buffer.ToArray();
         }
 
         return NativeBundle.Parse(manifest.ToString(), "0.1.0", name => compressed.TryGetValue(name, out var bytes) ? new MemoryStream(bytes) : null);
