@@ -103,7 +103,16 @@ internal sealed class HttpHost
             _listener.Stop();
         }
 
-        _listener.Close();
+        try
+        {
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // The managed listener's Close after Stop looks its port up again (and binds it to find
+            // it); when another socket has taken the port since, that fails. Stop already released
+            // everything, so there is nothing left to close, and a stop must not fail on it.
+        }
     }
 
     /// <summary>
