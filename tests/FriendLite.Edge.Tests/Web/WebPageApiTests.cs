@@ -165,7 +165,7 @@ public sealed partial class WebPageApiTests
     }
 
     [Fact]
-    public void EveryRelativeImport_NamesAnEmbeddedFile()
+    public void EveryRelativeFileName_InTheScripts_IsAnEmbeddedFile()
     {
         var catalog = WebAssets.Embedded;
         var missing = new List<string>();
@@ -174,7 +174,7 @@ public sealed partial class WebPageApiTests
             var source = System.Text.Encoding.UTF8.GetString(catalog.Find(name)!.Identity);
             missing.AddRange(RelativeImport().Matches(source).Select(m => m.Groups[1].Value)
                 .Where(target => catalog.Find(target) is null)
-                .Select(target => $"{name} imports ./{target}, which is not in Web/wwwroot"));
+                .Select(target => $"{name} names ./{target}, which is not in Web/wwwroot"));
         }
 
         Assert.True(missing.Count == 0, string.Join('\n', missing));
@@ -246,7 +246,10 @@ public sealed partial class WebPageApiTests
     [GeneratedRegex(@"(?:src|href)=""(/app/[^""]+)""")]
     private static partial Regex AssetReference();
 
-    /// <summary><c>import x from './a.js'</c>, <c>import './a.js'</c>, <c>export ... from './a.js'</c> and <c>import('./a.js')</c>.</summary>
-    [GeneratedRegex(@"(?:\bfrom\s*|\bimport\s*\(?\s*)['""]\./([^'""]+)['""]")]
+    /// <summary>
+    /// Any string naming a file beside the module: <c>import x from './a.js'</c>, <c>import('./a.js')</c>,
+    /// a page table's <c>module: './a.js'</c> imported later, <c>new URL('./worklet.js', import.meta.url)</c>.
+    /// </summary>
+    [GeneratedRegex(@"['""`]\./([\w.-]+\.\w+)['""`]")]
     private static partial Regex RelativeImport();
 }
