@@ -14,7 +14,8 @@ namespace FriendLite.Edge.Http;
 /// owner and admins only. Another user's conversation answers exactly like a missing one.
 /// </summary>
 internal sealed partial class ConversationEndpoints(
-    ConversationStore conversations, TranscriptStore transcripts, MemoryStore memories, ActionItemStore actionItems, SpeechJobs speech, TimeProvider time, Log log)
+    ConversationStore conversations, TranscriptStore transcripts, MemoryStore memories, ActionItemStore actionItems, SpeechJobs speech, AccessPolicy access,
+    TimeProvider time, Log log)
 {
     public void Map(Router router)
     {
@@ -44,7 +45,7 @@ internal sealed partial class ConversationEndpoints(
                 grouped[row.ClientId] = list = [];
             }
 
-            list.Add(await ToResponseAsync(row, detailed: false, context.CancellationToken));
+            list.Add(await ToResponseAsync(context, row, detailed: false));
         }
 
         await context.WriteJsonAsync(200, new ConversationsResponse(grouped), HttpJsonContext.Default.ConversationsResponse);
@@ -68,7 +69,7 @@ internal sealed partial class ConversationEndpoints(
     private async Task GetAsync(RequestContext context)
     {
         var row = await FindVisibleAsync(context, context.Route("id"));
-        await context.WriteJsonAsync(200, await ToResponseAsync(row, detailed: true, context.CancellationToken), HttpJsonContext.Default.ConversationResponse);
+        await context.WriteJsonAsync(200, await ToResponseAsync(context, row, detailed: true), HttpJsonContext.Default.ConversationResponse);
     }
 
     /// <summary>Another user's conversation answers exactly like a missing one.</summary>
@@ -81,8 +82,9 @@ internal sealed partial class ConversationEndpoints(
         return row is not null && AccessPolicy.CanSee(context.CurrentUser, row.UserId) ? row : null;
     }
 
-    private async Task<ConversationResponse> ToResponseAsync(ConversationRow row, bool detailed, CancellationToken cancellationToken)
+    private async Task<ConversationResponse> ToResponseAsync(RequestContext context, ConversationRow row, bool detailed)
     {
+        var cancellationToken = context.CancellationToken;
         var transcript = await transcripts.ListAsync(row.Id, cancellationToken);
         var memoryRows = await memories.ListByConversationAsync(row.Id, cancellationToken);
         var items = detailed ? await actionItems.ListByConversationAsync(row.Id, cancellationToken) : null;
@@ -101,6 +103,7 @@ internal sealed partial class ConversationEndpoints(
         {
             Title = row.Title,
             Summary = row.Summary,
+            AudioLink = AudioLink(context, row),
             MemoryItems = detailed ? [.. memoryRows.Select(m => new ConversationMemoryItem(Id(m.Id), m.Text, m.CreatedAt))] : null,
             ActionItems = items?.Select(a => new ConversationActionItem(Id(a.Id), a.Description, a.DueAt, a.Status)).ToList(),
         };
@@ -109,6 +112,18 @@ internal sealed partial class ConversationEndpoints(
     private static double Duration(ConversationRow row) => Math.Round((double)row.SampleCount / row.SampleRate, 3);
 
     private static string AudioUrl(string id) => $"/audio/{id}.wav";
+
+    /// <summary>The audio route with a link token for the caller, good for that path only; null when there is no audio file.</summary>
+    private string? AudioLink(RequestContext context, ConversationRow row)
+    {
+        if (row.AudioPath is null || !File.Exists(row.AudioPath))
+        {
+            return null;
+        }
+
+        var path = $"/api/conversations/{Uri.EscapeDataString(row.Id)}/audio";
+        return $"{path}?link={access.IssueLink(context.CurrentUser, path)}";
+    }
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -117,6 +117,9 @@ internal sealed record ConversationResponse(
 
     public string? Summary { get; init; }
 
+    /// <summary>The audio's path with a signed <c>?link=</c> (12 h, this path only) a player can fetch without headers; null without audio.</summary>
+    public string? AudioLink { get; init; }
+
     /// <summary>The conversation's memories and action items, in <c>GET /api/conversations/{id}</c> only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyList<ConversationMemoryItem>? MemoryItems { get; init; }

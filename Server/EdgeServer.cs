@@ -84,7 +84,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapDiagnostics(this)
             .MapMetrics(this)
             .MapJobs(Jobs, log);
-        new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, options.Time, log).Map(router);
+        new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, accessPolicy, options.Time, log).Map(router);
         new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);
         new MemoryEndpoints(memories, actionItems, conversations, transcripts, accounts.Users).Map(router);
         new ActionItemEndpoints(actionItems).Map(router);
