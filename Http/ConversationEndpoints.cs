@@ -61,7 +61,7 @@ internal sealed partial class ConversationEndpoints(
             ?? throw new HttpError(400, $"before names no conversation of yours ('{before}'): give the conversation_id of the last item of the previous page.");
         var items = page.Select(s => new FlatConversation(
             s.Row.Id, s.Row.StartedAt, s.Row.EndedAt, s.Row.Title, s.Row.Summary, s.Row.ClientId, Duration(s.Row), s.Row.State, AudioUrl(s.Row.Id),
-            s.TranscriptSegments, s.Memories, s.ActionItems)).ToList();
+            s.TranscriptSegments, s.Memories, s.ActionItems, Preview(s))).ToList();
         var total = await conversations.CountAsync(owner, context.CancellationToken);
         await context.WriteJsonAsync(200, new FlatConversationsResponse(items, items.Count, total, limit, offset), ConversationJsonContext.Default.FlatConversationsResponse);
     }
@@ -108,6 +108,27 @@ internal sealed partial class ConversationEndpoints(
             ActionItems = items?.Select(a => new ConversationActionItem(Id(a.Id), a.Description, a.DueAt, a.Status)).ToList(),
         };
     }
+
+    /// <summary>The first words, at most <see cref="PreviewLength"/> characters, cut at a word boundary with "…" when there is more.</summary>
+    internal static string? Preview(ConversationSummary summary)
+    {
+        var text = summary.FirstWords is null ? "" : string.Join(' ', summary.FirstWords.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        var more = summary.TranscriptSegments > ConversationStore.FirstWordsSegments || summary.FirstWords!.Length >= ConversationStore.FirstWordsChars;
+        if (text.Length <= PreviewLength)
+        {
+            return more ? text + "…" : text;
+        }
+
+        var cut = text.LastIndexOf(' ', PreviewLength);
+        return (cut > 0 ? text[..cut] : text[..PreviewLength]).TrimEnd(',', ';', ':', '-') + "…";
+    }
+
+    private const int PreviewLength = 140;
 
     private static double Duration(ConversationRow row) => Math.Round((double)row.SampleCount / row.SampleRate, 3);
 
