@@ -123,7 +123,8 @@ internal sealed record ActiveClientsResponse(IReadOnlyList<ActiveClient> Clients
 
 internal sealed record CloseConversationResponse(string Message, string ClientId, bool Closed, string? ConversationId);
 
-internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures);
+/// <summary><c>rss_bytes</c>: the process's resident memory (its uptime is <c>/health</c>'s <c>uptime_seconds</c>).</summary>
+internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures, long RssBytes);
 
 /// <summary>Segments waiting in memory, being transcribed, done since start, and waiting as durable jobs.</summary>
 internal sealed record TranscriptionCountsResponse(string Engine, int Queued, int Running, long Completed, long JobsPending);

@@ -26,7 +26,8 @@ internal static class DiagnosticsEndpoints
                 await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
             var body = new DebugSessionsResponse(
                 server.Snapshot(),
-                new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),
+                new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount,
+                    counts.ResidentBytes),
                 sessions,
                 transcription,
                 new ConnectionCountsResponse(
