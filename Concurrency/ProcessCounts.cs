@@ -1,13 +1,17 @@
 namespace FriendLite.Edge.Concurrency;
 
-/// <summary>Process-wide resource counts from /proc: what the lifecycle invariants are checked against.</summary>
-internal sealed record ProcessCounts(int OpenFileDescriptors, int Threads, int LiveGroups, long ManagedHeapBytes)
+/// <summary>
+/// Process-wide resource counts from /proc: what the lifecycle invariants are checked against, and
+/// the resident memory (the same figure as /metrics' <c>process_resident_memory_bytes</c>).
+/// </summary>
+internal sealed record ProcessCounts(int OpenFileDescriptors, int Threads, int LiveGroups, long ManagedHeapBytes, long ResidentBytes)
 {
     public static ProcessCounts Read() => new(
         CountEntries("/proc/self/fd"),
         CountEntries("/proc/self/task"),
         TaskGroup.LiveGroups,
-        GC.GetTotalMemory(forceFullCollection: false));
+        GC.GetTotalMemory(forceFullCollection: false),
+        Environment.WorkingSet);
 
     private static int CountEntries(string directory)
     {

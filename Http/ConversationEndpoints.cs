@@ -14,7 +14,8 @@ namespace FriendLite.Edge.Http;
 /// owner and admins only. Another user's conversation answers exactly like a missing one.
 /// </summary>
 internal sealed partial class ConversationEndpoints(
-    ConversationStore conversations, TranscriptStore transcripts, MemoryStore memories, ActionItemStore actionItems, SpeechJobs speech, TimeProvider time, Log log)
+    ConversationStore conversations, TranscriptStore transcripts, MemoryStore memories, ActionItemStore actionItems, SpeechJobs speech, AccessPolicy access,
+    TimeProvider time, Log log)
 {
     public void Map(Router router)
     {
@@ -44,7 +45,7 @@ internal sealed partial class ConversationEndpoints(
                 grouped[row.ClientId] = list = [];
             }
 
-            list.Add(await ToResponseAsync(row, detailed: false, context.CancellationToken));
+            list.Add(await ToResponseAsync(context, row, detailed: false));
         }
 
         await context.WriteJsonAsync(200, new ConversationsResponse(grouped), HttpJsonContext.Default.ConversationsResponse);
@@ -60,7 +61,7 @@ internal sealed partial class ConversationEndpoints(
             ?? throw new HttpError(400, $"before names no conversation of yours ('{before}'): give the conversation_id of the last item of the previous page.");
         var items = page.Select(s => new FlatConversation(
             s.Row.Id, s.Row.StartedAt, s.Row.EndedAt, s.Row.Title, s.Row.Summary, s.Row.ClientId, Duration(s.Row), s.Row.State, AudioUrl(s.Row.Id),
-            s.TranscriptSegments, s.Memories, s.ActionItems)).ToList();
+            s.TranscriptSegments, s.Memories, s.ActionItems, Preview(s))).ToList();
         var total = await conversations.CountAsync(owner, context.CancellationToken);
         await context.WriteJsonAsync(200, new FlatConversationsResponse(items, items.Count, total, limit, offset), ConversationJsonContext.Default.FlatConversationsResponse);
     }
@@ -68,7 +69,7 @@ internal sealed partial class ConversationEndpoints(
     private async Task GetAsync(RequestContext context)
     {
         var row = await FindVisibleAsync(context, context.Route("id"));
-        await context.WriteJsonAsync(200, await ToResponseAsync(row, detailed: true, context.CancellationToken), HttpJsonContext.Default.ConversationResponse);
+        await context.WriteJsonAsync(200, await ToResponseAsync(context, row, detailed: true), HttpJsonContext.Default.ConversationResponse);
     }
 
     /// <summary>Another user's conversation answers exactly like a missing one.</summary>
@@ -81,8 +82,9 @@ internal sealed partial class ConversationEndpoints(
         return row is not null && AccessPolicy.CanSee(context.CurrentUser, row.UserId) ? row : null;
     }
 
-    private async Task<ConversationResponse> ToResponseAsync(ConversationRow row, bool detailed, CancellationToken cancellationToken)
+    private async Task<ConversationResponse> ToResponseAsync(RequestContext context, ConversationRow row, bool detailed)
     {
+        var cancellationToken = context.CancellationToken;
         var transcript = await transcripts.ListAsync(row.Id, cancellationToken);
         var memoryRows = await memories.ListByConversationAsync(row.Id, cancellationToken);
         var items = detailed ? await actionItems.ListByConversationAsync(row.Id, cancellationToken) : null;
@@ -101,14 +103,48 @@ internal sealed partial class ConversationEndpoints(
         {
             Title = row.Title,
             Summary = row.Summary,
+            AudioLink = AudioLink(context, row),
             MemoryItems = detailed ? [.. memoryRows.Select(m => new ConversationMemoryItem(Id(m.Id), m.Text, m.CreatedAt))] : null,
             ActionItems = items?.Select(a => new ConversationActionItem(Id(a.Id), a.Description, a.DueAt, a.Status)).ToList(),
         };
     }
 
+    /// <summary>The first words, at most <see cref="PreviewLength"/> characters, cut at a word boundary with "…" when there is more.</summary>
+    internal static string? Preview(ConversationSummary summary)
+    {
+        var text = summary.FirstWords is null ? "" : string.Join(' ', summary.FirstWords.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        var more = summary.TranscriptSegments > ConversationStore.FirstWordsSegments || summary.FirstWords!.Length >= ConversationStore.FirstWordsChars;
+        if (text.Length <= PreviewLength)
+        {
+            return more ? text + "…" : text;
+        }
+
+        var cut = text.LastIndexOf(' ', PreviewLength);
+        return (cut > 0 ? text[..cut] : text[..PreviewLength]).TrimEnd(',', ';', ':', '-') + "…";
+    }
+
+    private const int PreviewLength = 140;
+
     private static double Duration(ConversationRow row) => Math.Round((double)row.SampleCount / row.SampleRate, 3);
 
     private static string AudioUrl(string id) => $"/audio/{id}.wav";
+
+    /// <summary>The audio route with a link token for the caller, good for that path only; null when there is no audio file.</summary>
+    private string? AudioLink(RequestContext context, ConversationRow row)
+    {
+        if (row.AudioPath is null || !File.Exists(row.AudioPath))
+        {
+            return null;
+        }
+
+        var path = $"/api/conversations/{Uri.EscapeDataString(row.Id)}/audio";
+        return $"{path}?link={access.IssueLink(context.CurrentUser, path)}";
+    }
 
     private static string Id(long id) => id.ToString(CultureInfo.InvariantCulture);
 

@@ -8,7 +8,10 @@ internal sealed record ConversationMemoryItem(string Id, string Memory, DateTime
 /// <summary>An action item as a conversation lists it; <c>due_date</c> is ISO 8601 with the offset it was said in, or null.</summary>
 internal sealed record ConversationActionItem(string Id, string Description, DateTimeOffset? DueDate, string Status);
 
-/// <summary>One conversation in the flat list the web page pages through (<c>GET /api/conversations?flat=true</c>).</summary>
+/// <summary>
+/// One conversation in the flat list the web page pages through (<c>GET /api/conversations?flat=true</c>);
+/// <c>preview</c> is its first words (about 140 characters, cut at a word with "…"), null without a transcript.
+/// </summary>
 internal sealed record FlatConversation(
     string ConversationId,
     DateTimeOffset CreatedAt,
@@ -21,7 +24,8 @@ internal sealed record FlatConversation(
     string AudioUrl,
     int TranscriptSegments,
     int MemoryCount,
-    int ActionItemCount);
+    int ActionItemCount,
+    string? Preview);
 
 /// <summary><c>count</c> is this page's length, <c>total</c> every conversation visible to the caller.</summary>
 internal sealed record FlatConversationsResponse(IReadOnlyList<FlatConversation> Conversations, int Count, int Total, int Limit, int Offset);

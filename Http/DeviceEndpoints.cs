@@ -20,6 +20,7 @@ namespace FriendLite.Edge.Http;
 internal sealed class DeviceEndpoints(
     SessionRegistry registry,
     ConversationStore conversations,
+    JobStore jobs,
     SessionSettings settings,
     AudioObserver? observer,
     TranscriptionScheduler? scheduler,
@@ -65,6 +66,7 @@ internal sealed class DeviceEndpoints(
             try
             {
                 group = new TaskGroup($"session {entry.ClientId}", context.Group!);
+                entry.Group = group;
             }
             catch (InvalidOperationException)
             {
@@ -146,7 +148,9 @@ internal sealed class DeviceEndpoints(
     private async Task ActiveClientsAsync(RequestContext context)
     {
         var sessions = registry.List(AccessPolicy.OwnerFilter(context.CurrentUser));
-        var clients = sessions.Select(s => new ActiveClient(s.ClientId, s.UserId, s.DeviceName, s.Protocol, s.ConnectedAt, s.Session?.CurrentConversationId)).ToList();
+        var conversationIds = sessions.Select(s => s.Session?.CurrentConversationId).OfType<string>().ToList();
+        var pending = await jobs.CountTranscriptionsWaitingAsync(conversationIds, context.CancellationToken); // one query for every device
+        var clients = sessions.Select(s => ActiveClient.Of(s, pending)).ToList();
         await context.WriteJsonAsync(200, new ActiveClientsResponse(clients, clients.Count), HttpJsonContext.Default.ActiveClientsResponse);
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 
 namespace FriendLite.Edge.Http;
@@ -79,13 +80,51 @@ internal sealed record UserResponse(
         new(user.Id, user.Email, user.DisplayName, user.IsActive, user.IsAdmin, user.IsAdmin, IsVerified: true, user.CreatedAt);
 }
 
-internal sealed record ActiveClient(string ClientId, string UserId, string? DeviceName, string Endpoint, DateTimeOffset ConnectedAt, string? CurrentConversation);
+internal sealed record ActiveClient(string ClientId, string UserId, string? DeviceName, string Endpoint, DateTimeOffset ConnectedAt, string? CurrentConversation)
+{
+    /// <summary>
+    /// A live device as <c>GET /api/clients/active</c> shows it: what it has sent, its conversation,
+    /// that conversation's transcription still waiting, and its session's task tree.
+    /// </summary>
+    public static ActiveClient Of(SessionEntry entry, IReadOnlyDictionary<string, int>? pending = null)
+    {
+        var session = entry.Session;
+        var conversation = session?.CurrentConversationId;
+        return new(entry.ClientId, entry.UserId, entry.DeviceName, entry.Protocol, entry.ConnectedAt, conversation)
+        {
+            Frames = session?.AudioFrames ?? 0,
+            Bytes = session?.AudioBytes ?? 0,
+            LastAudioAt = session?.LastAudioAt,
+            ConversationStartedAt = conversation is null ? null : session?.ConversationStartedAt,
+            TranscriptionPending = conversation is not null && pending is not null ? pending.GetValueOrDefault(conversation) : 0,
+            Tasks = entry.Group?.Snapshot(),
+        };
+    }
+
+    /// <summary>Audio payloads accepted from the device in this session, and their bytes.</summary>
+    public long Frames { get; init; }
+
+    public long Bytes { get; init; }
+
+    /// <summary>When the last audio payload was accepted; null before any.</summary>
+    public DateTimeOffset? LastAudioAt { get; init; }
+
+    /// <summary>When its current conversation started; null between conversations.</summary>
+    public DateTimeOffset? ConversationStartedAt { get; init; }
+
+    /// <summary>Durable transcribe jobs pending or running for its current conversation (0 without one).</summary>
+    public int TranscriptionPending { get; init; }
+
+    /// <summary>The session's task group (<c>session {client_id}</c>) as <c>/api/debug/sessions</c>' <c>tree</c> shows groups; null until it exists.</summary>
+    public TaskGroupSnapshot? Tasks { get; init; }
+}
 
 internal sealed record ActiveClientsResponse(IReadOnlyList<ActiveClient> Clients, int ActiveClientsCount);
 
 internal sealed record CloseConversationResponse(string Message, string ClientId, bool Closed, string? ConversationId);
 
-internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures);
+/// <summary><c>rss_bytes</c>: the process's resident memory (its uptime is <c>/health</c>'s <c>uptime_seconds</c>).</summary>
+internal sealed record ProcessCountsResponse(int OpenFds, int Threads, int LiveSessions, int LiveGroups, long ManagedHeapBytes, long TaskFailures, long RssBytes);
 
 /// <summary>Segments waiting in memory, being transcribed, done since start, and waiting as durable jobs.</summary>
 internal sealed record TranscriptionCountsResponse(string Engine, int Queued, int Running, long Completed, long JobsPending);
@@ -116,6 +155,9 @@ internal sealed record ConversationResponse(
     public string? Title { get; init; }
 
     public string? Summary { get; init; }
+
+    /// <summary>The audio's path with a signed <c>?link=</c> (12 h, this path only) a player can fetch without headers; null without audio.</summary>
+    public string? AudioLink { get; init; }
 
     /// <summary>The conversation's memories and action items, in <c>GET /api/conversations/{id}</c> only.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]

@@ -13,9 +13,10 @@ internal static class DiagnosticsEndpoints
         router.MapGet("/api/debug/sessions", async context =>
         {
             var counts = ProcessCounts.Read();
-            var sessions = server.Sessions.List(userId: null)
-                .Select(s => new ActiveClient(s.ClientId, s.UserId, s.DeviceName, s.Protocol, s.ConnectedAt, s.Session?.CurrentConversationId))
-                .ToList();
+            var live = server.Sessions.List(userId: null);
+            var pending = await server.Jobs.CountTranscriptionsWaitingAsync(
+                [.. live.Select(s => s.Session?.CurrentConversationId).OfType<string>()], context.CancellationToken);
+            var sessions = live.Select(s => ActiveClient.Of(s, pending)).ToList();
             var scheduler = server.Scheduler;
             var transcription = new TranscriptionCountsResponse(
                 server.TranscriptionStatus,
@@ -25,7 +26,8 @@ internal static class DiagnosticsEndpoints
                 await server.Jobs.CountAsync(TranscriptionScheduler.JobKind, "pending", context.CancellationToken));
             var body = new DebugSessionsResponse(
                 server.Snapshot(),
-                new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount),
+                new ProcessCountsResponse(counts.OpenFileDescriptors, counts.Threads, sessions.Count, counts.LiveGroups, counts.ManagedHeapBytes, TaskGroup.FailureCount,
+                    counts.ResidentBytes),
                 sessions,
                 transcription,
                 new ConnectionCountsResponse(

@@ -86,11 +86,11 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapMetrics(this)
             .MapJobs(Jobs, log)
             .MapWeb();
-        new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, options.Time, log).Map(router);
+        new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, accessPolicy, options.Time, log).Map(router);
         new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);
         new MemoryEndpoints(memories, actionItems, conversations, transcripts, accounts.Users).Map(router);
         new ActionItemEndpoints(actionItems).Map(router);
-        new DeviceEndpoints(Sessions, conversations, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
+        new DeviceEndpoints(Sessions, conversations, Jobs, sessionSettings, options.OnAudio, _scheduler, () => IsStopping || IsFaulted,
             peer => _gate!.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500), peer), log).Map(router); // the gate is set below, before any request
         map?.Invoke(router, this);
         _gate = ConnectionGate.Start(options.Host, options.Port, options.Connections, options.Time, log);

@@ -3,9 +3,34 @@ using System.Net.WebSockets;
 
 namespace FriendLite.Edge.Sessions;
 
-/// <summary>Reassembling a device's WebSocket messages into the session's receive buffer.</summary>
+/// <summary>Reassembling a device's WebSocket messages into the session's receive buffer; counting the audio accepted from them.</summary>
 internal sealed partial class ClientSession
 {
+    private long _audioFrames;
+    private long _audioBytes;
+    private long _lastAudioTicks;
+
+    /// <summary>Audio payloads accepted for the pipeline (what the server's <see cref="DeviceCounters"/> count, for this session).</summary>
+    public long AudioFrames => Interlocked.Read(ref _audioFrames);
+
+    /// <summary>The bytes of <see cref="AudioFrames"/>.</summary>
+    public long AudioBytes => Interlocked.Read(ref _audioBytes);
+
+    /// <summary>When the last audio payload was accepted; null before the first.</summary>
+    public DateTimeOffset? LastAudioAt => Interlocked.Read(ref _lastAudioTicks) is > 0 and var ticks ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
+
+    /// <summary>When the current conversation started, or null between conversations.</summary>
+    public DateTimeOffset? ConversationStartedAt => _recorder.CurrentConversationStartedAt;
+
+    /// <summary>Counted on the audio path: Interlocked only, no lock, no allocation. Read by the session API.</summary>
+    private void CountAudio(int bytes)
+    {
+        _settings.Counters.CountFrame(DeviceCounters.CodecOf(_protocol), bytes);
+        Interlocked.Add(ref _audioBytes, bytes);
+        Interlocked.Exchange(ref _lastAudioTicks, _settings.Time.GetUtcNow().UtcTicks);
+        Interlocked.Increment(ref _audioFrames);
+    }
+
     /// <summary>Reads one whole message (reassembling fragments) into the buffer, growing it up to <paramref name="limit"/>.</summary>
     private async Task<(WebSocketMessageType Type, int Length)> ReceiveMessageAsync(int limit)
     {

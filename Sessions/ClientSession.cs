@@ -157,7 +157,7 @@ internal sealed partial class ClientSession : IDisposable
                 {
                     if (message is AudioPacketMessage packet)
                     {
-                        _settings.Counters.CountFrame(DeviceCounters.CodecOf(_protocol), packet.Payload.Length);
+                        CountAudio(packet.Payload.Length);
                     }
 
                     await WriteAsync(message);

@@ -28,7 +28,7 @@ internal sealed partial class ConversationRecorder
             throw;
         }
 
-        _current = new OpenConversation(id, writer, settings.CreateDetector(), settings.Time.GetTimestamp());
+        _current = new OpenConversation(id, writer, settings.CreateDetector(), settings.Time.GetTimestamp(), started);
         settings.Counters.CountOpened();
         log.Info("session", "conversation started", ("client", entry.ClientId), ("conversation", id));
         return _current;
@@ -117,5 +117,5 @@ internal sealed partial class ConversationRecorder
         await closeSession(WebSocketCloseStatus.InternalServerError, reason);
     }
 
-    private sealed record OpenConversation(string Id, WavWriter Writer, ISpeechDetector Vad, long Opened);
+    private sealed record OpenConversation(string Id, WavWriter Writer, ISpeechDetector Vad, long Opened, DateTimeOffset StartedAt);
 }

@@ -52,6 +52,9 @@ internal sealed partial class ConversationRecorder(
 
     public string? CurrentConversationId => _current?.Id;
 
+    /// <summary>When the current conversation started (wall clock), or null between conversations.</summary>
+    public DateTimeOffset? CurrentConversationStartedAt => _current?.StartedAt;
+
     public long PacketsDecoded => _decoder.PacketsDecoded;
 
     public long CorruptPackets => _decoder.CorruptPackets;

@@ -1,4 +1,5 @@
 using System.Text;
+using FriendLite.Edge.Concurrency;
 
 namespace FriendLite.Edge.Sessions;
 
@@ -154,4 +155,7 @@ internal sealed class SessionEntry(string clientId, string userId, string? devic
     public int TokenVersion { get; init; }
 
     public ClientSession? Session { get; set; }
+
+    /// <summary>The session's task group (<c>session {client id}</c>), for the session API's task tree; null until it is made.</summary>
+    public TaskGroup? Group { get; set; }
 }

@@ -26,7 +26,12 @@ internal enum RetranscriptionOutcome
 internal sealed record Retranscription(RetranscriptionOutcome Outcome, IReadOnlyList<long> JobIds, int TranscriptSegmentsRemoved = 0, int JobsRemoved = 0);
 
 /// <summary>A conversation as the flat list shows it, with how much it holds.</summary>
-internal sealed record ConversationSummary(ConversationRow Row, int TranscriptSegments, int Memories, int ActionItems);
+/// <summary>
+/// A conversation in the flat list; <see cref="FirstWords"/> is the text of its first
+/// <see cref="ConversationStore.FirstWordsSegments"/> segments joined with spaces (at most
+/// <see cref="ConversationStore.FirstWordsChars"/> characters), null without a transcript.
+/// </summary>
+internal sealed record ConversationSummary(ConversationRow Row, int TranscriptSegments, int Memories, int ActionItems, string? FirstWords = null);
 
 /// <summary>Deleting a conversation with everything made from it, redoing its transcription, and the flat, paged list.</summary>
 internal sealed partial class ConversationStore
@@ -143,7 +148,9 @@ internal sealed partial class ConversationStore
             SELECT {Columns},
                 (SELECT count(*) FROM transcript_segments t WHERE t.conversation_id = c.id),
                 (SELECT count(*) FROM memories m WHERE m.conversation_id = c.id),
-                (SELECT count(*) FROM action_items a WHERE a.conversation_id = c.id)
+                (SELECT count(*) FROM action_items a WHERE a.conversation_id = c.id),
+                (SELECT substr(group_concat(f.text, ' '), 1, {FirstWordsChars}) FROM
+                    (SELECT t.text FROM transcript_segments t WHERE t.conversation_id = c.id ORDER BY t.start_seconds, t.id LIMIT {FirstWordsSegments}) f)
             FROM conversations c
             WHERE ($user IS NULL OR c.user_id = $user)
                 AND ($before IS NULL OR (c.started_at, c.rowid) < (SELECT b.started_at, b.rowid FROM conversations b WHERE b.id = $before))
@@ -153,11 +160,14 @@ internal sealed partial class ConversationStore
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
-            rows.Add(new ConversationSummary(Read(reader), reader.GetInt32(11), reader.GetInt32(12), reader.GetInt32(13)));
+            rows.Add(new ConversationSummary(Read(reader), reader.GetInt32(11), reader.GetInt32(12), reader.GetInt32(13), reader.IsDBNull(14) ? null : reader.GetString(14)));
         }
 
         return rows;
     }
+
+    /// <summary>How many segments, and characters of them, the flat list reads for a conversation's first words.</summary>
+    public const int FirstWordsSegments = 40, FirstWordsChars = 600;
 
     /// <summary>How many conversations a user (or everyone: null) has.</summary>
     public async Task<int> CountAsync(string? userId, CancellationToken cancellationToken)

@@ -22,6 +22,34 @@ internal sealed partial class JobStore
         database.QueryAsync("SELECT kind, state, count(*) FROM jobs GROUP BY kind, state ORDER BY kind, state;", _ => { },
             reader => (reader.GetString(0), reader.GetString(1), reader.GetInt64(2)), cancellationToken);
 
+    /// <summary>
+    /// Transcribe jobs pending or running per conversation, for the given conversations in one query
+    /// (the live devices' list); a conversation without any is absent from the answer.
+    /// </summary>
+    public async Task<Dictionary<string, int>> CountTranscriptionsWaitingAsync(IReadOnlyList<string> conversationIds, CancellationToken cancellationToken)
+    {
+        if (conversationIds.Count == 0)
+        {
+            return new Dictionary<string, int>(StringComparer.Ordinal);
+        }
+
+        var names = string.Join(", ", conversationIds.Select((_, i) => $"$c{i}"));
+        var rows = await database.QueryAsync(
+            $"""
+            SELECT {ConversationOf("jobs")}, count(*) FROM jobs
+            WHERE kind = '{TranscribeKind}' AND state IN ('pending', 'running') AND {ConversationOf("jobs")} IN ({names}) GROUP BY 1;
+            """,
+            command =>
+            {
+                for (var i = 0; i < conversationIds.Count; i++)
+                {
+                    command.Parameters.AddWithValue($"$c{i}", conversationIds[i]);
+                }
+            },
+            reader => (reader.GetString(0), reader.GetInt32(1)), cancellationToken);
+        return rows.ToDictionary(r => r.Item1, r => r.Item2, StringComparer.Ordinal);
+    }
+
     /// <summary>Jobs newest first, optionally of one state and kind.</summary>
     public async Task<IReadOnlyList<JobInfo>> ListAsync(string? state, string? kind, int limit, CancellationToken cancellationToken)
     {

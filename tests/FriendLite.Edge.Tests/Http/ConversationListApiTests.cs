@@ -93,6 +93,40 @@ public sealed class ConversationListApiTests
         Assert.Equal(HttpStatusCode.BadRequest, badFlat.StatusCode);
     }
 
+    [Fact]
+    public async Task ListFlat_Preview_IsTheTranscriptsFirstWords_CutAtAWord()
+    {
+        await using var server = await TestServer.StartAsync();
+        var (ann, token) = await server.CreateUserAsync("ann@example.com");
+        var start = DateTimeOffset.UtcNow.AddHours(-1);
+        var silent = await ConversationSeed.AddAsync(server, ann.Id, new short[16000], started: start);
+        var shortOne = await ConversationSeed.AddAsync(server, ann.Id, new short[16000], started: start.AddMinutes(1));
+        var longOne = await ConversationSeed.AddAsync(server, ann.Id, new short[16000], started: start.AddMinutes(2));
+        var transcripts = new TranscriptStore(server.Server.Database);
+        // Stored out of order: the preview follows the segments' times, not their insertion.
+        await transcripts.AddAsync(shortOne.Id, 2, 3, "  the groceries. ", null, "test", "test", default);
+        await transcripts.AddAsync(shortOne.Id, 0, 1, "Remind me to buy", null, "test", "test", default);
+        for (var i = 0; i < 60; i++)
+        {
+            await transcripts.AddAsync(longOne.Id, i, i + 1, $"sentence number {i} about the furnace.", null, "test", "test", default);
+        }
+
+        using var client = server.ClientWithToken(token);
+
+        using var page = JsonDocument.Parse(await client.GetStringAsync("/api/conversations?flat=true"));
+
+        var previews = page.RootElement.GetProperty("conversations").EnumerateArray()
+            .ToDictionary(c => c.GetProperty("conversation_id").GetString()!, c => c.GetProperty("preview"));
+        Assert.Equal(JsonValueKind.Null, previews[silent.Id].ValueKind);
+        Assert.Equal("Remind me to buy the groceries.", previews[shortOne.Id].GetString());
+        var cut = previews[longOne.Id].GetString()!;
+        Assert.StartsWith("sentence number 0 about the furnace. sentence number 1 about", cut, StringComparison.Ordinal);
+        Assert.EndsWith("…", cut, StringComparison.Ordinal);
+        Assert.InRange(cut.Length, 100, 141);
+        // Cut at a word: what precedes the ellipsis is a whole word of the transcript.
+        Assert.Matches(@"(sentence|number|\d+|about|the|furnace\.)…$", cut);
+    }
+
     private static List<string?> Ids(JsonDocument page) =>
         [.. page.RootElement.GetProperty("conversations").EnumerateArray().Select(c => c.GetProperty("conversation_id").GetString())];
 }

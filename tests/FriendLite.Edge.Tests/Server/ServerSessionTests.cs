@@ -29,6 +29,8 @@ public sealed class ServerSessionTests
         var counts = root.GetProperty("counts");
         Assert.True(counts.GetProperty("open_fds").GetInt32() > 0);
         Assert.True(counts.GetProperty("threads").GetInt32() > 0);
+        // At least the managed heap is resident: a figure the System page can show as the server's memory.
+        Assert.True(counts.GetProperty("rss_bytes").GetInt64() >= counts.GetProperty("managed_heap_bytes").GetInt64());
         Assert.Equal(1, counts.GetProperty("live_sessions").GetInt32());
         var requests = root.GetProperty("tree").GetProperty("groups").EnumerateArray().Single(g => g.GetProperty("name").GetString() == "requests");
         var session = requests.GetProperty("groups").EnumerateArray().Single();
