@@ -50,7 +50,7 @@ export const scenarios = [
     const page = await t.open({ expected: [/status of 400/] });
     await page.goto('/');
     await h1(page, 'Sign in').waitFor();
-    check(await nav(page).count() === 0, 'the login page shows the main navigation');
+    check(!(await nav(page).isVisible()), 'the login page shows the main navigation');
     await page.getByLabel('Email').fill(user.email);
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
@@ -147,7 +147,7 @@ export const scenarios = [
     check(await due.getAttribute('datetime'), 'the due date has no <time datetime>');
     check((await due.innerText()).includes('10:00'), `the due date reads "${await due.innerText()}", not its time 10:00`);
     const saved = page.waitForResponse(r => r.request().method() === 'PATCH' && r.url().includes('/api/action-items/'));
-    await item.getByRole('checkbox').check();
+    await item.getByRole('checkbox').click(); // not check(): the item leaves the list once saved
     check((await saved).ok(), `the PATCH answered ${(await saved).status()}`);
     await item.waitFor({ state: 'detached' });
     await page.reload();
@@ -197,13 +197,15 @@ export const scenarios = [
     await go(page, 'record');
     const status = page.locator('[data-test="record-status"]');
     await page.getByRole('button', { name: 'Start recording' }).click();
-    await status.filter({ hasText: /Recording as web-/ }).waitFor();
-    const client = (await status.innerText()).match(/Recording as (\S+)/)[1];
+    await status.filter({ hasText: /^Recording as \S*web-/ }).waitFor();
+    // The device name the page chose; the status shows it, then the client id the server made of it.
+    const client = (await status.innerText()).match(/web-[A-Za-z0-9]+/)[0];
     await page.waitForFunction(() => Number(document.querySelector('meter').value) > 0, null, { timeout: 5_000 })
       .catch(() => { throw new Error('the Level meter stayed at 0 while recording'); });
-    await page.waitForTimeout(6_000); // six seconds of the fixture's speech, the length of the recording
+    await page.waitForTimeout(6_000); // six seconds of the fixture's speech: the length of the recording
     await page.getByRole('button', { name: 'Stop recording' }).click();
-    await status.filter({ hasText: 'Not recording' }).waitFor();
+    await page.getByRole('button', { name: 'Start recording' }).waitFor();
+    check(!/^Recording/.test(await status.innerText()), `after Stop the status still says "${await status.innerText()}"`);
     const item = page.locator('li[data-test="conversation"]').filter({ hasText: client });
     for (let deadline = Date.now() + 30_000; ;) {
       await go(page, 'conversations');
@@ -247,8 +249,15 @@ export const scenarios = [
   ['screenshots: every page at 1280x800', t => tour(t, desktop, 'desktop')],
 
   ['phone: no page scrolls sideways at 360x740', t => tour(t, phone, 'phone', async (page, name, problems) => {
-    const width = await page.evaluate(() => document.documentElement.scrollWidth);
-    if (width > phone.width) problems.push(`${name} is ${width} px wide (artifacts/screenshots/${name}-phone.png)`);
+    const { width, culprits } = await page.evaluate(() => {
+      const limit = document.documentElement.clientWidth;
+      const name = el => el.tagName.toLowerCase() + (el.id ? `#${el.id}` : '') + [...el.classList].map(c => `.${c}`).join('');
+      const wide = [...document.querySelectorAll('body *')].filter(el => el.getBoundingClientRect().right > limit + 0.5);
+      // the innermost elements that stick out name the cause; their ancestors only carry them
+      const innermost = wide.filter(el => !wide.some(other => other !== el && el.contains(other)));
+      return { width: document.documentElement.scrollWidth, culprits: innermost.slice(0, 3).map(el => `${name(el)} to ${Math.round(el.getBoundingClientRect().right)} px`) };
+    });
+    if (width > phone.width) problems.push(`${name} is ${width} px wide: ${culprits.join(', ')} (artifacts/screenshots/${name}-phone.png)`);
   })],
 ];
 
