@@ -68,6 +68,33 @@ internal sealed class RequestContext(HttpListenerContext listenerContext, IReadO
         }
     }
 
+    /// <summary>
+    /// A body of bytes as it is (a page, a script, an encoded variant of one) with the headers given.
+    /// Content-Length is always the body's; HEAD and 304 get the headers alone. For a 304, give the
+    /// body a 200 would have carried: the listener always sends a length, and RFC 9110 (8.6) allows
+    /// only that one there.
+    /// </summary>
+    public async Task WriteBytesAsync(int status, string? contentType, ReadOnlyMemory<byte> body, IEnumerable<KeyValuePair<string, string>> headers)
+    {
+        ResponseStarted = true;
+        Response.StatusCode = status;
+        foreach (var (name, value) in headers)
+        {
+            Response.AddHeader(name, value);
+        }
+
+        if (contentType is not null)
+        {
+            Response.ContentType = contentType;
+        }
+
+        Response.ContentLength64 = body.Length;
+        if (Request.HttpMethod != "HEAD" && status != 304 && body.Length > 0)
+        {
+            await Response.OutputStream.WriteAsync(body, CancellationToken);
+        }
+    }
+
     /// <summary>An error in FastAPI's shape (<c>{"detail": "..."}</c>), which Friend-Lite's clients already parse.</summary>
     public Task WriteErrorAsync(int status, string detail) =>
         WriteJsonAsync(status, new ErrorResponse(detail), HttpJsonContext.Default.ErrorResponse);

@@ -9,6 +9,7 @@ using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
 using FriendLite.Edge.Uploads;
+using FriendLite.Edge.Web;
 
 namespace FriendLite.Edge.Server;
 
@@ -83,7 +84,8 @@ internal sealed partial class EdgeServer : IAsyncDisposable
             .MapUsers(accounts, Sessions, Jobs, log)
             .MapDiagnostics(this)
             .MapMetrics(this)
-            .MapJobs(Jobs, log);
+            .MapJobs(Jobs, log)
+            .MapWeb();
         new ConversationEndpoints(conversations, transcripts, memories, actionItems, speech, options.Time, log).Map(router);
         new UploadEndpoints(uploads, options.MaxUploadSize, Disk).Map(router);
         new MemoryEndpoints(memories, actionItems, conversations, transcripts, accounts.Users).Map(router);

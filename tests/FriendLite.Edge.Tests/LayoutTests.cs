@@ -12,8 +12,9 @@ public sealed partial class LayoutTests
     /// <summary>What each production folder may use; keep in step with the README's Layout section.</summary>
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
-        ["Server"] = ["Http", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
+        ["Server"] = ["Http", "Web", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
         ["Http"] = ["Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
+        ["Web"] = ["Http", "Diagnostics"],
         ["Connections"] = ["Concurrency", "Diagnostics"],
         ["Accounts"] = ["Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
