@@ -4,8 +4,8 @@
 // One line per scenario, "ok   browser: NAME" or "FAIL browser: NAME: REASON" (.ci/run counts them),
 // a screenshot of each page at desktop and phone width and of each failure in artifacts/screenshots/.
 // Exit 0 when every scenario passed.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { startServer } from './lib/server.mjs';
 import { seed } from './lib/seed.mjs';
 import { launch, openPage, screenshot, screenshotDir, reason, Watch, chromiumPath } from './lib/browser.mjs';
@@ -25,6 +25,8 @@ const ok = name => console.log(`ok   browser: ${name}`);
 const fail = (name, why) => { failed++; console.log(`FAIL browser: ${name}: ${why.replace(/\s+/g, ' ').trim()}`); };
 
 async function main() {
+  mkdirSync(screenshotDir, { recursive: true });
+  for (const name of readdirSync(screenshotDir)) if (name.startsWith('FAILED-')) rmSync(join(screenshotDir, name)); // an earlier run's
   if (!existsSync(bin)) { fail('setup', `no binary at ${bin} (run ./build.sh first)`); return; }
   if (!existsSync(chromiumPath)) { fail('setup', `no Chromium at ${chromiumPath} (apt-get install chromium)`); return; }
   let server, browser;
