@@ -89,7 +89,7 @@ export const scenarios = [
     await settled(page);
     const segments = page.locator('[data-test="transcript"] [data-test="segment"]');
     check(await segments.count() === conversation.transcript.length, `${await segments.count()} segments shown, the API has ${conversation.transcript.length}`);
-    check(await page.locator('audio[data-test="player"]').getAttribute('src'), 'the player has no src');
+    check(await page.locator('audio[data-test="player"]').getAttribute('src'), 'the player has no src (GET /api/conversations/{id} gave no audio_link?)');
     for (const name of ['Memories', 'Action items']) await page.getByRole('heading', { level: 2, name }).waitFor();
   }],
 
@@ -100,8 +100,10 @@ export const scenarios = [
     page.on('response', r => { if (r.status() === 206) partial.push(r.url()); });
     await go(page, `conversations/${id}`);
     const player = page.locator('audio[data-test="player"]');
-    await player.evaluate(a => a.play());
-    await page.waitForFunction(() => document.querySelector('audio[data-test="player"]').currentTime > 0);
+    check(await player.getAttribute('src'), 'the player has no src (GET /api/conversations/{id} gave no audio_link?)');
+    await player.evaluate(a => { a.play().catch(() => {}); }); // play() waits for the media; the wait below bounds it
+    await page.waitForFunction(() => document.querySelector('audio[data-test="player"]').currentTime > 0)
+      .catch(async () => { throw new Error(`the player does not play: ${await player.evaluate(a => `error ${a.error?.code ?? 'none'}, readyState ${a.readyState}, networkState ${a.networkState}`)}`); });
     const at = await player.evaluate(a => new Promise(ok => {
       a.addEventListener('seeked', () => ok(a.currentTime), { once: true });
       a.currentTime = Math.min(6, a.duration - 1);
