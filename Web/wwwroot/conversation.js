@@ -63,7 +63,7 @@ export async function render(main, { api, id, signal }) {
         player.currentTime = s.start;
         player.play().catch(() => {});
       },
-    }, h('span', { class: 'at' }, duration(s.start)), ' ', s.speaker && s.speaker !== 'speaker' ? h('b', {}, `${s.speaker}: `) : null, s.text));
+    }, h('span', { class: 'at' }, duration(s.start)), ' ', named(s.speaker) ? h('b', {}, `${s.speaker}: `) : null, s.text));
   }
 
   function highlight() {
@@ -117,4 +117,9 @@ export async function render(main, { api, id, signal }) {
     show(conversation);
     if (conversation.state !== 'open' && conversation.title && !following) budget = 0;
   });
+}
+
+/** A speaker worth naming: not the default label a device's segments carry ("speaker_<client id>"). */
+function named(speaker) {
+  return Boolean(speaker) && !/^speaker(_|$)/.test(speaker);
 }

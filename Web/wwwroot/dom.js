@@ -97,3 +97,16 @@ export function bytes(n) {
   while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
   return `${n.toFixed(i === 0 ? 0 : 1)} ${units[i]}`;
 }
+
+/**
+ * Gives each cell of a table its column's name (data-label), so that on a phone, where the
+ * stylesheet shows each row as a card, every value is still named. Call it after filling the body.
+ */
+export function labelCells(table) {
+  const names = [...table.querySelectorAll('thead th')].map(th => th.textContent);
+  for (const row of table.querySelectorAll('tbody tr')) {
+    [...row.children].forEach((cell, i) => {
+      if (names[i] && cell.colSpan === 1) cell.dataset.label = names[i];
+    });
+  }
+}

@@ -1,9 +1,9 @@
-import { bytes, dateTime, duration, fill, h } from './dom.js';
+import { bytes, dateTime, duration, fill, h, labelCells } from './dom.js';
 import { every } from './app.js';
 
 export function render(main, { api, user, signal }) {
   const body = h('tbody');
-  const table = h('table', { 'data-test': 'devices' },
+  const table = h('table', { 'data-test': 'devices', class: 'stack' },
     h('thead', {}, h('tr', {}, ['Device', 'Endpoint', 'Connected', 'Audio', 'Conversation', 'Transcription'].map(t => h('th', { scope: 'col' }, t)))),
     body);
   const none = h('p', { class: 'muted', hidden: true }, 'No devices connected.');
@@ -31,13 +31,14 @@ export function render(main, { api, user, signal }) {
           h('td', {}, c.frames !== undefined ? `${c.frames} frames, ${bytes(c.bytes)}` : '–',
             c.last_audio_at ? h('div', { class: 'muted' }, `last ${ago(c.last_audio_at)}`) : null),
           h('td', {}, c.current_conversation
-            ? [h('a', { href: `#/conversations/${encodeURIComponent(c.current_conversation)}` }, `#${c.current_conversation}`),
+            ? [h('a', { href: `#/conversations/${encodeURIComponent(c.current_conversation)}` }, `#${c.current_conversation.slice(0, 8)}`),
               c.conversation_started_at ? h('div', { class: 'muted' }, `for ${duration((Date.now() - Date.parse(c.conversation_started_at)) / 1000)}`) : null]
             : h('span', { class: 'muted' }, 'none open')),
           h('td', {}, c.transcription_pending ? `${c.transcription_pending} pending` : 'idle')),
         h('tr', { class: 'tree' }, h('td', { colspan: 6 }, tree)),
       ];
     }));
+    labelCells(table);
     updated.textContent = `Updated ${new Date().toLocaleTimeString()}`;
   });
 }

@@ -1,4 +1,4 @@
-import { bytes, dateTime, duration, fill, h } from './dom.js';
+import { bytes, dateTime, duration, fill, h, labelCells } from './dom.js';
 import { attempt, every } from './app.js';
 
 const JOB_STATES = ['', 'pending', 'running', 'failed', 'cancelled', 'done'];
@@ -10,13 +10,14 @@ export function render(main, { api, signal }) {
   const jobs = h('tbody');
   const filter = h('select', { id: 'job-state' }, JOB_STATES.map(s => h('option', { value: s }, s || 'any state')));
   const overall = h('p', { class: 'status' });
+  let jobTable;
   main.append(
     h('h1', { tabindex: -1 }, 'System'), overall,
     h('section', {}, h('h2', {}, 'Health'), health),
     h('section', {}, h('h2', {}, 'Transcription'), transcription),
     h('section', {}, h('h2', {}, 'Jobs'),
       h('p', {}, h('label', { for: 'job-state' }, 'Show '), filter),
-      h('div', { class: 'scroll' }, h('table', {},
+      h('div', { class: 'scroll' }, jobTable = h('table', { class: 'stack' },
         h('thead', {}, h('tr', {}, ['Job', 'Kind', 'State', 'Attempts', 'Conversation', 'Updated', 'Last error', ''].map(t => h('th', { scope: 'col' }, t)))),
         jobs))),
     h('section', {}, h('h2', {}, 'Resources'), resources));
@@ -60,6 +61,7 @@ export function render(main, { api, signal }) {
     fill(jobs, jobList.jobs.length === 0
       ? h('tr', {}, h('td', { colspan: 8, class: 'muted' }, 'No jobs.'))
       : jobList.jobs.map(job));
+    labelCells(jobTable);
   }
 
   function job(j) {
@@ -69,7 +71,7 @@ export function render(main, { api, signal }) {
     return h('tr', { 'data-test': 'job', 'data-state': j.state },
       h('td', {}, String(j.id)), h('td', {}, j.kind), h('td', {}, h('span', { class: `badge ${j.state}` }, j.state)),
       h('td', {}, `${j.attempts}/${j.max_attempts}`),
-      h('td', {}, j.conversation_id ? h('a', { href: `#/conversations/${encodeURIComponent(j.conversation_id)}` }, `#${j.conversation_id}`) : '–'),
+      h('td', {}, j.conversation_id ? h('a', { href: `#/conversations/${encodeURIComponent(j.conversation_id)}` }, `#${j.conversation_id.slice(0, 8)}`) : '–'),
       h('td', {}, dateTime(new Date(j.updated_at))),
       h('td', { class: 'error-text' }, j.last_error ?? ''),
       h('td', {}, retry));

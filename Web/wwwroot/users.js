@@ -1,4 +1,4 @@
-import { dateTime, fill, h } from './dom.js';
+import { dateTime, fill, h, labelCells } from './dom.js';
 import { attempt } from './app.js';
 
 export async function render(main, { api, user: me }) {
@@ -15,8 +15,9 @@ export async function render(main, { api, user: me }) {
     h('p', {}, admin, ' ', h('label', { for: 'new-admin' }, 'Administrator')),
     h('button', { type: 'submit' }, 'Create user'));
   const note = h('p', { role: 'status', class: 'notice' });
+  let table;
   main.append(h('h1', { tabindex: -1 }, 'Users'), note,
-    h('div', { class: 'scroll' }, h('table', {},
+    h('div', { class: 'scroll' }, table = h('table', { class: 'stack' },
       h('thead', {}, h('tr', {}, ['Email', 'Name', 'Role', 'Status', 'Created', ''].map(t => h('th', { scope: 'col' }, t)))),
       rows)),
     form);
@@ -24,6 +25,7 @@ export async function render(main, { api, user: me }) {
   async function load() {
     const users = await api('GET', '/api/users');
     fill(rows, users.map(row));
+    labelCells(table);
   }
 
   function row(u) {
