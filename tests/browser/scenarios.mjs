@@ -197,7 +197,7 @@ export const scenarios = [
     }
   }],
 
-  ['record: the fake microphone records, the level moves, its conversation appears', async t => {
+  ['record: the fake microphone records, the level moves, a live segment arrives, its conversation appears', async t => {
     const page = await t.open({ token: t.data.userToken, permissions: ['microphone'] });
     await go(page, 'record');
     const status = page.locator('[data-test="record-status"]');
@@ -208,7 +208,9 @@ export const scenarios = [
     await page.waitForFunction(() => Number(document.querySelector('meter').value) > 0, null, { timeout: 5_000 })
       .catch(() => { throw new Error('the Level meter stayed at 0 while recording'); });
     await screenshot(page, 'record-recording-desktop');
-    await page.waitForTimeout(6_000); // six seconds of the fixture's speech: the length of the recording
+    // Record until the first of the fixture's sentences comes back transcribed, as the page shows it live.
+    await page.locator('[data-test="live-transcript"] li').first().waitFor({ timeout: 30_000 })
+      .catch(() => { throw new Error('no live transcript segment within 30 s of recording speech'); });
     await page.getByRole('button', { name: 'Stop recording' }).click();
     await page.getByRole('button', { name: 'Start recording' }).waitFor();
     check(!/^Recording/.test(await status.innerText()), `after Stop the status still says "${await status.innerText()}"`);
