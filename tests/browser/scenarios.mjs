@@ -78,7 +78,9 @@ export const scenarios = [
 
   ['conversation: the seeded conversation opens from the list with its transcript and player', async t => {
     const { conversation, conversationId } = t.data;
-    const title = conversation.title ?? 'Untitled conversation'; // the test model's text gives the extractor nothing to name
+    // The stand-in ASR's sentences give the local extractor a title, memories and an action item.
+    check(conversation.title, 'the seeded conversation was extracted without a title');
+    const title = conversation.title;
     const page = await t.open({ token: t.data.userToken });
     await go(page, 'conversations');
     const item = page.locator('li[data-test="conversation"]').filter({ has: page.locator(`a[href="#/conversations/${conversationId}"]`) });
@@ -91,6 +93,10 @@ export const scenarios = [
     check(await segments.count() === conversation.transcript.length, `${await segments.count()} segments shown, the API has ${conversation.transcript.length}`);
     check(await page.locator('audio[data-test="player"]').getAttribute('src'), 'the player has no src (GET /api/conversations/{id} gave no audio_link?)');
     for (const name of ['Memories', 'Action items']) await page.getByRole('heading', { level: 2, name }).waitFor();
+    const text = await page.locator('main').innerText();
+    check(text.includes(conversation.transcript[0].text), `the first segment's words "${conversation.transcript[0].text}" are not shown`);
+    for (const m of conversation.memory_items) check(text.includes(m.memory), `its memory "${m.memory}" is not shown`);
+    for (const a of conversation.action_items) check(text.includes(a.description), `its action item "${a.description}" is not shown`);
   }],
 
   ['audio: plays, seeks with Range requests (206), a clicked segment plays from its start and is aria-current', async t => {

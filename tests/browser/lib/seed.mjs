@@ -18,8 +18,8 @@ export function nextFridayAtTen(now = new Date()) {
 
 /**
  * Polls until the conversation has its transcript and every job of it (transcription, then the
- * extraction) is done. The fixtures' Whisper test model writes text without meaning, so the local
- * extractor finds nothing in it and the title stays null: the finished extract job is the sign.
+ * extraction) is done. The finished extract job is the sign, not a title: with the Whisper test
+ * model (transcriber 'whisper') the text means nothing and the title stays null.
  */
 export async function waitProcessed(client, adminClient, id, timeoutMs = 60_000) {
   const deadline = Date.now() + timeoutMs;

@@ -1,12 +1,13 @@
 // The real AOT server for the browser tests and the page measurement: a fresh data directory, a free
-// loopback port, the fixtures' Whisper test model and Silero VAD (so uploads and recordings are
-// transcribed and extracted), offline memories; users made with the binary's own CLI.
+// loopback port, Silero VAD, and a transcriber (the stand-in ASR of lib/asr.mjs, or the fixtures'
+// Whisper test model), local memories; users made with the binary's own CLI.
 import { spawn, execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startSpeechServer } from './asr.mjs';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -40,15 +41,21 @@ export function run(bin, args, { input, env, timeoutMs = 60_000 } = {}) {
   });
 }
 
-export async function startServer(bin, { offline = true } = {}) {
+/**
+ * transcriber 'sentences' (the default): a stand-in Wyoming ASR answering fixed sentences (lib/asr.mjs),
+ * so pages show real words; 'whisper': the fixtures' Whisper test model (empty text), offline.
+ */
+export async function startServer(bin, { transcriber = 'sentences' } = {}) {
   const fixtures = fixturesDir();
+  const asr = transcriber === 'sentences' ? await startSpeechServer() : null;
   const dataDir = mkdtempSync(join(tmpdir(), 'friendlite-browser-'));
   const port = await freePort();
   const log = [];
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir,
-    '--model', join(fixtures, 'ggml-tiny.en-for-tests.bin'), '--threads', '2',
     '--vad-model', join(fixtures, 'silero-v6.2.0-ggml.bin')];
-  if (offline) args.push('--offline');
+  // --asr is refused with --offline (it is an outbound connection); memories stay local either way (no --llm-url).
+  if (asr) args.push('--asr', `wyoming://127.0.0.1:${asr.port}`);
+  else args.push('--model', join(fixtures, 'ggml-tiny.en-for-tests.bin'), '--threads', '2', '--offline');
   const child = spawn(bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', d => { log.push(d); });
@@ -82,6 +89,7 @@ export async function startServer(bin, { offline = true } = {}) {
     async stop() {
       child.kill('SIGTERM');
       await exited;
+      await asr?.close();
       if (!process.env.KEEP_DATA) rmSync(dataDir, { recursive: true, force: true });
     },
   };
