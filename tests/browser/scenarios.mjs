@@ -3,7 +3,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { go, settled, screenshot, desktop, phone } from './lib/browser.mjs';
-import { admin, user, seededMemory, seededAction } from './lib/seed.mjs';
+import { admin, user, seededMemory, seededAction, waitProcessed } from './lib/seed.mjs';
+import { api } from './lib/server.mjs';
 
 const h1 = (page, name) => page.getByRole('heading', { level: 1, name, exact: true });
 const nav = page => page.locator('nav[aria-label="Main"]');
@@ -180,6 +181,33 @@ export const scenarios = [
     check(/^#\/conversations\/.+/.test(href), `"Open conversation" links to ${href}`);
     await go(page, 'conversations');
     await page.locator(`li[data-test="conversation"] a[href="${href}"]`).waitFor();
+  }],
+
+  ['reprocess and delete: a conversation is queued again, then deleted after the confirm dialog and gone from the list', async t => {
+    const client = api(t.server, t.data.userToken);
+    const uploaded = await client.upload(join(t.server.fixtures, 'jfk.wav'), 'to-delete.wav');
+    const id = uploaded.files[0].conversation_id;
+    check(id, `the upload made no conversation: ${JSON.stringify(uploaded.files[0])}`);
+    await waitProcessed(client, api(t.server, t.data.adminToken), id);
+    const page = await t.open({ token: t.data.userToken });
+    const dialogs = [];
+    page.on('dialog', dialog => { dialogs.push(dialog.message()); dialog.accept(); });
+    const transcribeJobs = async () => (await api(t.server, t.data.adminToken).get('/api/jobs?kind=transcribe&limit=1000')).jobs
+      .filter(j => j.conversation_id === id).map(j => j.id);
+    const before = await transcribeJobs();
+    await go(page, `conversations/${id}`);
+    await page.getByRole('button', { name: 'Reprocess', exact: true }).click();
+    const notice = page.locator('p.notice[role="status"]');
+    await notice.filter({ hasText: /\S/ }).waitFor();
+    const queued = (await transcribeJobs()).filter(j => !before.includes(j));
+    check(queued.length > 0, `Reprocess queued no new transcribe job (before: ${before.join(',')})`);
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await h1(page, 'Conversations').waitFor();
+    check(dialogs.length === 1 && dialogs[0].startsWith('Delete'), `the confirm dialog was ${JSON.stringify(dialogs)}`);
+    await settled(page);
+    check(await page.locator(`a[href="#/conversations/${id}"]`).count() === 0, 'the deleted conversation is still listed');
+    const gone = await fetch(`${t.server.url}/api/conversations/${id}`, { headers: { Authorization: `Bearer ${t.data.userToken}` } });
+    check(gone.status === 404, `GET of the deleted conversation answered ${gone.status}, not 404`);
   }],
 
   ['live: a loadgen device appears while it streams and leaves when it is done', async t => {
