@@ -32,7 +32,9 @@ export const pages = [
 async function tour(t, viewport, suffix, perPage) {
   const problems = [];
   for (const [name, route] of pages) {
-    const page = await t.open({ token: route ? t.data.adminToken : undefined, viewport, label: `${name}-${suffix}` });
+    // The user's own pages as the user sees them (an admin's memories and action items are their own, none here).
+    const token = !route ? undefined : name === 'system' || name === 'users' ? t.data.adminToken : t.data.userToken;
+    const page = await t.open({ token, viewport, label: `${name}-${suffix}` });
     try {
       if (route) await go(page, typeof route === 'function' ? route(t.data) : route);
       else { await page.goto('/#/login'); await h1(page, 'Sign in').waitFor(); }
