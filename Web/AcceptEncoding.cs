@@ -3,10 +3,11 @@ using System.Globalization;
 namespace FriendLite.Edge.Web;
 
 /// <summary>
-/// Which of our two codings a request's Accept-Encoding allows: a coding named with q&gt;0, or not
-/// named while <c>*</c> has q&gt;0. <c>q=0</c> refuses it. Without the header, neither (identity).
+/// Whether a request's Accept-Encoding allows gzip, the one coding the page is served in: named with
+/// q&gt;0, or not named while <c>*</c> has q&gt;0. <c>q=0</c> refuses it. Without the header, identity.
+/// (Brotli would save about 3.7 KB of the page's first load but its encoder adds 0.78 MB to the binary.)
 /// </summary>
-internal readonly record struct AcceptEncoding(bool Brotli, bool Gzip)
+internal readonly record struct AcceptEncoding(bool Gzip)
 {
     public static AcceptEncoding Parse(string? header)
     {
@@ -15,16 +16,13 @@ internal readonly record struct AcceptEncoding(bool Brotli, bool Gzip)
             return default;
         }
 
-        double? brotli = null, gzip = null, any = null;
+        double? gzip = null, any = null;
         foreach (var item in header.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = item.Split(';', StringSplitOptions.TrimEntries);
             var quality = Quality(parts.AsSpan(1));
             switch (parts[0].ToLowerInvariant())
             {
-                case "br":
-                    brotli = quality;
-                    break;
                 case "gzip" or "x-gzip":
                     gzip = quality;
                     break;
@@ -34,7 +32,7 @@ internal readonly record struct AcceptEncoding(bool Brotli, bool Gzip)
             }
         }
 
-        return new AcceptEncoding((brotli ?? any ?? 0) > 0, (gzip ?? any ?? 0) > 0);
+        return new AcceptEncoding((gzip ?? any ?? 0) > 0);
     }
 
     /// <summary>The q parameter (1 when absent; 0 when unreadable, so a garbled weight never turns a coding on).</summary>
