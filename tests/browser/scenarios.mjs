@@ -241,10 +241,10 @@ export const scenarios = [
     await status.filter({ hasText: /^Recording as \S*web-/ }).waitFor();
     // The device name the page chose; the status shows it, then the client id the server made of it.
     const client = (await status.innerText()).match(/web-[A-Za-z0-9]+/)[0];
-    // Polled every frame, so any chunk's level counts; 20 s since on a loaded machine Chromium's fake
-    // capture was seen to deliver only silence for the first 5 s (a CI run while two builds ran).
-    await page.waitForFunction(() => Number(document.querySelector('meter').value) > 0, null, { timeout: 20_000 })
-      .catch(() => { throw new Error('the Level meter stayed at 0 for 20 s of recording'); });
+    // Polled every frame, so any chunk's level counts. (A meter at 0 with audio arriving means the
+    // fake microphone plays silence: Chromium does that when it refuses the capture file's path.)
+    await page.waitForFunction(() => Number(document.querySelector('meter').value) > 0, null, { timeout: 10_000 })
+      .catch(() => { throw new Error('the Level meter stayed at 0 for 10 s of recording'); });
     await screenshot(page, 'record-recording-desktop');
     // Record until the first of the fixture's sentences comes back transcribed, as the page shows it live.
     await page.locator('[data-test="live-transcript"] li').first().waitFor({ timeout: 30_000 })

@@ -2,7 +2,7 @@
 // loopback port, Silero VAD, and a transcriber (the stand-in ASR of lib/asr.mjs, or the fixtures'
 // Whisper test model), local memories; users made with the binary's own CLI.
 import { spawn, execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
@@ -13,7 +13,12 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '
 
 /** The shared fixtures: FRIENDLITE_FIXTURES, else ../shared/fixtures beside the clone (as .ci/run). */
 export function fixturesDir() {
-  const dir = process.env.FRIENDLITE_FIXTURES || resolve(repoRoot, '..', 'shared', 'fixtures');
+  // Resolved and without '..': Chromium refuses a --use-file-for-fake-audio-capture path that
+  // references a parent folder and silently records silence instead (.ci/run exports
+  // FRIENDLITE_FIXTURES as "$root/../shared/fixtures").
+  const wanted = resolve(process.env.FRIENDLITE_FIXTURES || join(repoRoot, '..', 'shared', 'fixtures'));
+  if (!existsSync(wanted)) throw new Error(`the fixtures are missing: ${wanted} (set FRIENDLITE_FIXTURES or put shared/ beside the repository)`);
+  const dir = realpathSync(wanted);
   for (const name of ['jfk.wav', 'conversation-3utt.wav', 'ggml-tiny.en-for-tests.bin', 'silero-v6.2.0-ggml.bin']) {
     if (!existsSync(join(dir, name))) {
       throw new Error(`the fixtures are missing: ${join(dir, name)} (set FRIENDLITE_FIXTURES or put shared/ beside the repository)`);
