@@ -148,9 +148,7 @@ internal sealed class DeviceEndpoints(
     private async Task ActiveClientsAsync(RequestContext context)
     {
         var sessions = registry.List(AccessPolicy.OwnerFilter(context.CurrentUser));
-        var conversationIds = sessions.Select(s => s.Session?.CurrentConversationId).OfType<string>().ToList();
-        var pending = await jobs.CountTranscriptionsWaitingAsync(conversationIds, context.CancellationToken); // one query for every device
-        var clients = sessions.Select(s => ActiveClient.Of(s, pending)).ToList();
+        var clients = await ActiveClient.ListAsync(sessions, jobs, context.CancellationToken);
         await context.WriteJsonAsync(200, new ActiveClientsResponse(clients, clients.Count), HttpJsonContext.Default.ActiveClientsResponse);
     }
 

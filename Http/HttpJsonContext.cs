@@ -83,10 +83,18 @@ internal sealed record UserResponse(
 internal sealed record ActiveClient(string ClientId, string UserId, string? DeviceName, string Endpoint, DateTimeOffset ConnectedAt, string? CurrentConversation)
 {
     /// <summary>
-    /// A live device as <c>GET /api/clients/active</c> shows it: what it has sent, its conversation,
-    /// that conversation's transcription still waiting, and its session's task tree.
+    /// Live devices as <c>GET /api/clients/active</c> and <c>/api/debug/sessions</c> show them, with the
+    /// transcription still waiting for each one's conversation read in one query for all of them.
     /// </summary>
-    public static ActiveClient Of(SessionEntry entry, IReadOnlyDictionary<string, int>? pending = null)
+    public static async Task<List<ActiveClient>> ListAsync(IReadOnlyList<SessionEntry> entries, JobStore jobs, CancellationToken cancellationToken)
+    {
+        var conversationIds = entries.Select(s => s.Session?.CurrentConversationId).OfType<string>().ToList();
+        var pending = await jobs.CountTranscriptionsWaitingAsync(conversationIds, cancellationToken);
+        return [.. entries.Select(s => Of(s, pending))];
+    }
+
+    /// <summary>One live device: what it has sent, its conversation, that conversation's transcription still waiting, and its session's task tree.</summary>
+    private static ActiveClient Of(SessionEntry entry, IReadOnlyDictionary<string, int> pending)
     {
         var session = entry.Session;
         var conversation = session?.CurrentConversationId;
@@ -96,7 +104,7 @@ internal sealed record ActiveClient(string ClientId, string UserId, string? Devi
             Bytes = session?.AudioBytes ?? 0,
             LastAudioAt = session?.LastAudioAt,
             ConversationStartedAt = conversation is null ? null : session?.ConversationStartedAt,
-            TranscriptionPending = conversation is not null && pending is not null ? pending.GetValueOrDefault(conversation) : 0,
+            TranscriptionPending = conversation is null ? 0 : pending.GetValueOrDefault(conversation),
             Tasks = entry.Group?.Snapshot(),
         };
     }

@@ -13,10 +13,7 @@ internal static class DiagnosticsEndpoints
         router.MapGet("/api/debug/sessions", async context =>
         {
             var counts = ProcessCounts.Read();
-            var live = server.Sessions.List(userId: null);
-            var pending = await server.Jobs.CountTranscriptionsWaitingAsync(
-                [.. live.Select(s => s.Session?.CurrentConversationId).OfType<string>()], context.CancellationToken);
-            var sessions = live.Select(s => ActiveClient.Of(s, pending)).ToList();
+            var sessions = await ActiveClient.ListAsync(server.Sessions.List(userId: null), server.Jobs, context.CancellationToken);
             var scheduler = server.Scheduler;
             var transcription = new TranscriptionCountsResponse(
                 server.TranscriptionStatus,

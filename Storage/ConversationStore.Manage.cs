@@ -25,9 +25,8 @@ internal enum RetranscriptionOutcome
 
 internal sealed record Retranscription(RetranscriptionOutcome Outcome, IReadOnlyList<long> JobIds, int TranscriptSegmentsRemoved = 0, int JobsRemoved = 0);
 
-/// <summary>A conversation as the flat list shows it, with how much it holds.</summary>
 /// <summary>
-/// A conversation in the flat list; <see cref="FirstWords"/> is the text of its first
+/// A conversation as the flat list shows it, with how much it holds; <see cref="FirstWords"/> is the text of its first
 /// <see cref="ConversationStore.FirstWordsSegments"/> segments joined with spaces (at most
 /// <see cref="ConversationStore.FirstWordsChars"/> characters), null without a transcript.
 /// </summary>

@@ -11,6 +11,8 @@ namespace FriendLite.Edge.Web;
 /// </summary>
 internal sealed class WebAsset
 {
+    private readonly string _gzipETag;
+
     private WebAsset(string name, string contentType, byte[] identity, byte[]? gzip)
     {
         Name = name;
@@ -18,6 +20,7 @@ internal sealed class WebAsset
         Identity = identity;
         Gzip = gzip;
         ETag = StrongETag(identity);
+        _gzipETag = $"{ETag[..^1]}.gz\"";
     }
 
     public string Name { get; }
@@ -31,17 +34,14 @@ internal sealed class WebAsset
     /// <summary>The identity representation's ETag: <c>"&lt;sha256, base64url&gt;"</c>.</summary>
     public string ETag { get; }
 
-    public static WebAsset Create(string name, byte[] bytes)
-    {
-        return new WebAsset(name, ContentTypes.Of(name), bytes, Smaller(bytes, GzipOf(bytes)));
-    }
+    public static WebAsset Create(string name, byte[] bytes) => new(name, ContentTypes.Of(name), bytes, Smaller(bytes, GzipOf(bytes)));
 
     /// <summary>The representation for a request's Accept-Encoding: gzip or the bytes as they are.</summary>
     public Representation Select(string? acceptEncoding)
     {
         if (Gzip is not null && AcceptEncoding.Parse(acceptEncoding).Gzip)
         {
-            return new Representation(Gzip, "gzip", Tagged("gz"));
+            return new Representation(Gzip, "gzip", _gzipETag);
         }
 
         return new Representation(Identity, null, ETag);
@@ -62,7 +62,7 @@ internal sealed class WebAsset
         foreach (var part in ifNoneMatch.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
         {
             var tag = part.StartsWith("W/", StringComparison.Ordinal) ? part[2..] : part;
-            if (tag == "*" || tag == ETag || tag == Tagged("gz"))
+            if (tag == "*" || tag == ETag || tag == _gzipETag)
             {
                 return true;
             }
@@ -70,8 +70,6 @@ internal sealed class WebAsset
 
         return false;
     }
-
-    private string Tagged(string coding) => $"{ETag[..^1]}.{coding}\"";
 
     private static string StrongETag(byte[] bytes) => $"\"{System.Buffers.Text.Base64Url.EncodeToString(SHA256.HashData(bytes))}\"";
 

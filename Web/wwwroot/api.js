@@ -59,10 +59,7 @@ export async function api(method, path, body) {
     throw new ApiError(0, 'The server cannot be reached. Is it running, and is this device on its network?');
   }
   const data = await readBody(response);
-  if (response.status === 401) {
-    signOut();
-    onUnauthorized(detailOf(data, response));
-  }
+  if (response.status === 401) refused(detailOf(data, response));
   if (!response.ok) throw new ApiError(response.status, detailOf(data, response));
   return data;
 }
@@ -77,10 +74,7 @@ export function upload(file, onProgress) {
     xhr.upload.addEventListener('progress', e => e.lengthComputable && onProgress(e.loaded / e.total));
     xhr.addEventListener('load', () => {
       const data = xhr.response;
-      if (xhr.status === 401) {
-        signOut();
-        onUnauthorized(data?.detail);
-      }
+      if (xhr.status === 401) refused(data?.detail);
       if (xhr.status >= 200 && xhr.status < 300) resolve(data);
       else reject(new ApiError(xhr.status, data?.detail ?? `The server answered ${xhr.status}.`));
     });
@@ -89,6 +83,12 @@ export function upload(file, onProgress) {
     form.append('files', file, file.name);
     xhr.send(form);
   });
+}
+
+/** The token is no good any more: forget it and let the page return to the login. */
+function refused(detail) {
+  signOut();
+  onUnauthorized(detail);
 }
 
 async function readBody(response) {

@@ -122,8 +122,11 @@ async function route() {
   }
 }
 
-/** Runs fn now and every `ms` until the page is left, skipping a beat while one is still running. */
-export function every(ms, signal, fn) {
+/**
+ * Runs fn every `ms` until the page is left, skipping a beat while one is still running; the first
+ * run is at once (its promise is returned) unless `immediately` is false.
+ */
+export function every(ms, signal, fn, { immediately = true } = {}) {
   let running = false;
   const tick = async () => {
     if (running || signal.aborted) return;
@@ -138,7 +141,7 @@ export function every(ms, signal, fn) {
   };
   const timer = setInterval(tick, ms);
   signal.addEventListener('abort', () => clearInterval(timer));
-  return tick();
+  return immediately ? tick() : Promise.resolve();
 }
 
 document.querySelector('.skip').addEventListener('click', e => { e.preventDefault(); main.focus(); });

@@ -106,17 +106,13 @@ export async function render(main, { api, id, signal }) {
   // While it is recorded, transcribed or extracted, what it holds changes: follow it for a while
   // (a reprocess follows it again for two minutes).
   let budget = conversation.state === 'open' || !conversation.title ? 200 : 0;
-  let first = true;
   every(3000, signal, async () => {
-    if (first || budget <= 0) {
-      first = false;
-      return;
-    }
+    if (budget <= 0) return;
     budget--;
     conversation = await api('GET', path);
     show(conversation);
     if (conversation.state !== 'open' && conversation.title && !following) budget = 0;
-  });
+  }, { immediately: false });
 }
 
 /** A speaker worth naming: not the default label a device's segments carry ("speaker_<client id>"). */

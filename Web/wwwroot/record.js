@@ -2,7 +2,7 @@
 // recorder did, with a level meter and the transcript as its segments arrive.
 import { duration, fill, h } from './dom.js';
 import { token } from './api.js';
-import { every, showError } from './app.js';
+import { every } from './app.js';
 
 const FORMAT = { rate: 16000, width: 2, channels: 1 };
 
@@ -89,7 +89,7 @@ export function render(main, { api, signal }) {
       fill(transcript, c.transcript.map(s => h('li', {}, h('span', { class: 'at' }, duration(s.start)), ' ', s.text)));
     }
     if (!session && c.state !== 'open' && c.title) conversationId = null; // finished: nothing more will arrive
-  }).catch(showError);
+  });
 
   return () => stop();
 }
