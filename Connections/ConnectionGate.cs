@@ -59,34 +59,7 @@ internal sealed partial class ConnectionGate
     /// the sentence names the flags that chose the address (<paramref name="hostFlag"/>, <paramref name="portFlag"/>).</summary>
     public static ConnectionGate Start(string host, int port, ConnectionLimits limits, TimeProvider time, Log log, string hostFlag = "--host", string portFlag = "--port")
     {
-        var address = Resolve(host, hostFlag);
-        var listener = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            if (address.Equals(IPAddress.IPv6Any))
-            {
-                listener.DualMode = true;
-            }
-
-            // .NET on Linux otherwise lets a second listener share the port (SO_REUSEPORT): a second server must fail instead.
-            listener.ExclusiveAddressUse = true;
-            listener.Bind(new IPEndPoint(address, port));
-            listener.Listen(512);
-        }
-        catch (SocketException ex)
-        {
-            listener.Dispose();
-            throw new StartupException(
-                ex.SocketErrorCode switch
-                {
-                    SocketError.AddressAlreadyInUse => $"Port {port} on {host} is already in use by another program: stop it or choose another port with {portFlag}.",
-                    SocketError.AddressNotAvailable => $"Cannot listen on {host}:{port}: it is not an address of this machine; check {hostFlag}.",
-                    SocketError.AccessDenied => $"Cannot listen on {host}:{port}: ports below 1024 need root or the CAP_NET_BIND_SERVICE capability; choose another with {portFlag}.",
-                    _ => $"Cannot listen on {host}:{port} ({Reasons.Of(ex)}): check {(hostFlag == portFlag ? hostFlag : $"{hostFlag} and {portFlag}")}.",
-                },
-                ex);
-        }
-
+        var listener = ListeningSocket.Bind(host, port, hostFlag, portFlag);
         return new ConnectionGate(listener, limits, new PeerStamp(), time, log);
     }
 
@@ -235,41 +208,5 @@ internal sealed partial class ConnectionGate
         {
             return [.. _open];
         }
-    }
-
-    private static IPAddress Resolve(string host, string hostFlag)
-    {
-        if (host is "0.0.0.0" or "*" or "+")
-        {
-            return IPAddress.Any;
-        }
-
-        if (host is "::" or "[::]")
-        {
-            return IPAddress.IPv6Any;
-        }
-
-        if (IPAddress.TryParse(host.Trim('[', ']'), out var address))
-        {
-            return address;
-        }
-
-        IPAddress[] addresses;
-        try
-        {
-            addresses = Dns.GetHostAddresses(host);
-        }
-        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData)
-        {
-            throw new StartupException($"Cannot listen on {host}: it is not an IP address and no host has that name; check {hostFlag}.", ex);
-        }
-        catch (Exception ex) when (ex is SocketException or ArgumentException)
-        {
-            throw new StartupException($"Cannot listen on {host}: the name could not be looked up ({Reasons.Of(ex)}); check {hostFlag}.", ex);
-        }
-
-        return addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
-            ?? addresses.FirstOrDefault()
-            ?? throw new StartupException($"Cannot listen on {host}: the name has no address; check {hostFlag}.");
     }
 }
