@@ -22,6 +22,25 @@ internal interface ITranscriber : IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, Action<int>? progress, CancellationToken cancellationToken) =>
         TranscribeAsync(samples, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="TranscribeAsync(ReadOnlyMemory{float}, Action{int}, CancellationToken)"/>, in the
+    /// language <paramref name="hints"/> names, telling its <see cref="TranscriptionHints.OnSegment"/>
+    /// each piece of transcript as the engine produces it. An engine that cannot do either ignores it
+    /// (the caller still gets every segment in the result).
+    /// </summary>
+    Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, TranscriptionHints hints, Action<int>? progress, CancellationToken cancellationToken) =>
+        TranscribeAsync(samples, progress, cancellationToken);
+}
+
+/// <summary>
+/// What one request asks beyond its audio: a language (an ISO 639-1 code such as <c>de</c>; null is
+/// the engine's own) and a callback for each segment as it is decoded (a voice command's streamed
+/// transcript). The callback runs on the engine's thread: it must not block.
+/// </summary>
+internal sealed record TranscriptionHints(string? Language = null, Action<TranscriptSegment>? OnSegment = null)
+{
+    public static TranscriptionHints None { get; } = new();
 }
 
 /// <summary>

@@ -108,10 +108,10 @@ internal sealed class WhisperEngine : ITranscriptionEngine
 
     private const int FramesPerSecond = 50, ContextMargin = 64, FullContext = 1500;
 
-    internal WhisperProcessor CreateProcessor(int? audioContext, OnProgressHandler progress)
+    internal WhisperProcessor CreateProcessor(int? audioContext, string? language, OnProgressHandler progress)
     {
         var builder = _factory.CreateBuilder()
-            .WithLanguage(Settings.Language)
+            .WithLanguage(language ?? Settings.Language)
             .WithThreads(Settings.Threads)
             .WithProgressHandler(progress);
         if (audioContext is { } frames)
@@ -169,6 +169,7 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
 {
     private WhisperProcessor? _processor;
     private int? _processorContext;
+    private string? _processorLanguage;
     private volatile Action<int>? _progress;
     private bool _disposed;
 
@@ -177,20 +178,24 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
     public string Model => Path.GetFileName(engine.Model.Path);
 
     public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken) =>
-        TranscribeAsync(samples, progress: null, cancellationToken);
+        TranscribeAsync(samples, TranscriptionHints.None, progress: null, cancellationToken);
+
+    public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, Action<int>? progress, CancellationToken cancellationToken) =>
+        TranscribeAsync(samples, TranscriptionHints.None, progress, cancellationToken);
 
     /// <summary>
-    /// As <see cref="TranscribeAsync(ReadOnlyMemory{float}, CancellationToken)"/>, telling
-    /// <paramref name="progress"/> whisper's percentage done (0 to about 100, from whisper's own
-    /// thread) each time it starts a 30 s window and once after the last.
+    /// As <see cref="TranscribeAsync(ReadOnlyMemory{float}, CancellationToken)"/>, in the language of
+    /// <paramref name="hints"/> (a processor per language), handing it each segment as whisper
+    /// decodes it, and telling <paramref name="progress"/> whisper's percentage done (0 to about 100,
+    /// from whisper's own thread) each time it starts a 30 s window and once after the last.
     /// </summary>
-    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, Action<int>? progress, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, TranscriptionHints hints, Action<int>? progress, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         _progress = progress;
         try
         {
-            return await RunAsync(samples, cancellationToken);
+            return await RunAsync(samples, hints, cancellationToken);
         }
         finally
         {
@@ -213,12 +218,12 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
         }
     }
 
-    private async Task<IReadOnlyList<TranscriptSegment>> RunAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<TranscriptSegment>> RunAsync(ReadOnlyMemory<float> samples, TranscriptionHints hints, CancellationToken cancellationToken)
     {
         var context = engine.AudioContextFor(samples.Length);
-        if (_processor is not null && _processorContext != context)
+        if (_processor is not null && (_processorContext != context || _processorLanguage != hints.Language))
         {
-            // The context size is fixed per processor; a new one costs well under a millisecond.
+            // The context size and language are fixed per processor; a new one costs well under a millisecond.
             var old = _processor;
             _processor = null;
             await old.DisposeAsync();
@@ -226,8 +231,9 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
 
         if (_processor is null)
         {
-            _processor = engine.CreateProcessor(context, OnProgress);
+            _processor = engine.CreateProcessor(context, hints.Language, OnProgress);
             _processorContext = context;
+            _processorLanguage = hints.Language;
         }
 
         var segments = new List<TranscriptSegment>();
@@ -238,7 +244,9 @@ internal sealed class WhisperWorker(WhisperEngine engine) : ITranscriber
             {
                 // A window without a closing timestamp "ends" at the window's end (30 s): clamp to the audio.
                 var end = Math.Min(segment.End.TotalSeconds, seconds);
-                segments.Add(new TranscriptSegment(Math.Min(segment.Start.TotalSeconds, end), end, segment.Text.Trim()));
+                var piece = new TranscriptSegment(Math.Min(segment.Start.TotalSeconds, end), end, segment.Text.Trim());
+                segments.Add(piece);
+                hints.OnSegment?.Invoke(piece);
             }
         }
         catch (OperationCanceledException)

@@ -36,6 +36,9 @@ internal sealed class WyomingEngine : ITranscriptionEngine
 
     public string Status => $"ok: wyoming://{_address.Host}:{_address.Port}";
 
+    /// <summary>The languages this server offers for the remote one (its <c>info</c> is not asked): English, which every Whisper model transcribes.</summary>
+    public IReadOnlyList<string> Languages { get; } = ["en"];
+
     public ITranscriber CreateWorker() => new WyomingTranscriber(_address, offline: false, ConnectTimeout, ResponseTimeout, _breaker);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;

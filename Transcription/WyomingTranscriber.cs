@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using FriendLite.Edge.Audio;
 using FriendLite.Edge.Concurrency;
 using FriendLite.Edge.Diagnostics;
@@ -49,7 +50,11 @@ internal sealed class WyomingTranscriber : ITranscriber
 
     public string Model { get; }
 
-    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken) =>
+        TranscribeAsync(samples, TranscriptionHints.None, progress: null, cancellationToken);
+
+    /// <summary>The request in the language <paramref name="hints"/> names (English when it names none); the remote server's transcript comes whole, as one segment.</summary>
+    public async Task<IReadOnlyList<TranscriptSegment>> TranscribeAsync(ReadOnlyMemory<float> samples, TranscriptionHints hints, Action<int>? progress, CancellationToken cancellationToken)
     {
         if (_breaker.Blocked() is { } wait)
         {
@@ -58,7 +63,7 @@ internal sealed class WyomingTranscriber : ITranscriber
 
         try
         {
-            var text = await RequestAsync(samples, cancellationToken);
+            var text = await RequestAsync(samples, hints.Language ?? "en", cancellationToken);
             _breaker.Succeeded();
             return [new TranscriptSegment(0, samples.Length / 16000.0, text)];
         }
@@ -74,7 +79,7 @@ internal sealed class WyomingTranscriber : ITranscriber
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private async Task<string> RequestAsync(ReadOnlyMemory<float> samples, CancellationToken cancellationToken)
+    private async Task<string> RequestAsync(ReadOnlyMemory<float> samples, string language, CancellationToken cancellationToken)
     {
         using var client = new TcpClient { NoDelay = true };
         using (var connect = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
@@ -95,7 +100,7 @@ internal sealed class WyomingTranscriber : ITranscriber
         var stream = client.GetStream();
         try
         {
-            await SendAsync(stream, "{\"type\":\"transcribe\",\"data\":{\"language\":\"en\"}}", null, response.Token);
+            await SendAsync(stream, JsonSerializer.Serialize(new TranscribeHeader("transcribe", new TranscribeData(language)), WyomingClientJsonContext.Default.TranscribeHeader), null, response.Token);
             await SendAsync(stream, Encoding.UTF8.GetString(WyomingEvent.Serialize(WyomingEvent.AudioStart, AudioFormat.Speech, null, 0)), null, response.Token);
             for (var offset = 0; offset < samples.Length; offset += ChunkSamples)
             {
@@ -180,3 +185,12 @@ internal sealed class WyomingTranscriber : ITranscriber
         }
     }
 }
+
+/// <summary>The <c>transcribe</c> event this client sends: <c>{"type":"transcribe","data":{"language":…}}</c>.</summary>
+internal sealed record TranscribeHeader(string Type, TranscribeData Data);
+
+internal sealed record TranscribeData(string Language);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
+[JsonSerializable(typeof(TranscribeHeader))]
+internal sealed partial class WyomingClientJsonContext : JsonSerializerContext;
