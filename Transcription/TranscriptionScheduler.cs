@@ -110,7 +110,7 @@ internal sealed partial class TranscriptionScheduler(
     }
 
     /// <summary>
-    /// A worker: one item at a time, live segments before jobs. Failure domain: an item's fault is
+    /// A worker: one item at a time, voice commands before live segments, live segments before jobs. Failure domain: an item's fault is
     /// that item's (logged, kept or failed as a job with its reason); the worker itself ends only
     /// when the server stops, so one bad segment, reply or row never stops transcription.
     /// </summary>
@@ -122,6 +122,12 @@ internal sealed partial class TranscriptionScheduler(
         while (!cancellationToken.IsCancellationRequested)
         {
             progress.Working();
+            if (TakeCommand() is { } command)
+            {
+                await RestAsync(await ProcessCommandAsync(worker, command, beat, cancellationToken), progress, cancellationToken);
+                continue;
+            }
+
             if (_queue.TryDequeue() is { } live)
             {
                 await RestAsync(await ProcessLiveAsync(worker, live, beat, cancellationToken), progress, cancellationToken);
@@ -163,6 +169,7 @@ internal sealed partial class TranscriptionScheduler(
             _closed = true;
         }
 
+        RefuseWaitingCommands();
         while (_queue.TryDequeue() is { } left)
         {
             await KeepAsJobAsync(left);
