@@ -7,13 +7,13 @@ using FriendLite.Edge.Audio;
 namespace FriendLite.Edge.Wyoming;
 
 /// <summary>The fields of a Wyoming event's <c>data</c> that the server uses.</summary>
-internal readonly record struct WyomingData(int? Rate, int? Width, int? Channels, long? Timestamp)
+internal readonly record struct WyomingData(int? Rate, int? Width, int? Channels, long? Timestamp, string? Language = null)
 {
     public AudioFormat? Format => Rate is { } r && Width is { } w && Channels is { } c ? new AudioFormat(r, w, c) : null;
 
     /// <summary>Values present in <paramref name="extra"/> override these (Wyoming's <c>data_length</c> merge).</summary>
     public WyomingData MergedWith(WyomingData extra) =>
-        new(extra.Rate ?? Rate, extra.Width ?? Width, extra.Channels ?? Channels, extra.Timestamp ?? Timestamp);
+        new(extra.Rate ?? Rate, extra.Width ?? Width, extra.Channels ?? Channels, extra.Timestamp ?? Timestamp, extra.Language ?? Language);
 }
 
 /// <summary>
@@ -157,6 +157,7 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
 
         int? rate = null, width = null, channels = null;
         long? timestamp = null;
+        string? language = null;
         while (Next(ref reader) == JsonTokenType.PropertyName)
         {
             if (reader.ValueTextEquals("rate"u8))
@@ -176,6 +177,16 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
                 Next(ref reader);
                 timestamp = reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var t) && double.IsFinite(t) ? (long)t : null;
             }
+            else if (reader.ValueTextEquals("language"u8))
+            {
+                // transcribe's: the language of the audio to follow
+                language = Next(ref reader) switch
+                {
+                    JsonTokenType.Null => null,
+                    JsonTokenType.String => ReadText(ref reader, "language"),
+                    _ => throw new FormatException("'language' must be a string"),
+                };
+            }
             else
             {
                 Next(ref reader);
@@ -183,7 +194,7 @@ internal sealed record WyomingEvent(string Type, WyomingData Data, int DataLengt
             }
         }
 
-        return new WyomingData(rate, width, channels, timestamp);
+        return new WyomingData(rate, width, channels, timestamp, language);
     }
 
     private static int? ReadInt(ref Utf8JsonReader reader, string name)
