@@ -14,6 +14,7 @@ internal sealed class SessionRegistry(int maxSessions)
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SessionEntry> _sessions = new(StringComparer.Ordinal);
+    private int _others;
 
     public int MaxSessions { get; } = maxSessions;
 
@@ -28,6 +29,42 @@ internal sealed class SessionRegistry(int maxSessions)
         }
     }
 
+    /// <summary>Connections that count against <see cref="MaxSessions"/> without being device sessions (Home Assistant's Wyoming connections).</summary>
+    public int OtherCount
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _others;
+            }
+        }
+    }
+
+    /// <summary>Takes one of <see cref="MaxSessions"/> for a connection that is not a device session; false when the server is full.</summary>
+    public bool TryReserveOther()
+    {
+        lock (_gate)
+        {
+            if (_sessions.Count + _others >= MaxSessions)
+            {
+                return false;
+            }
+
+            _others++;
+            return true;
+        }
+    }
+
+    /// <summary>Gives back a place <see cref="TryReserveOther"/> took.</summary>
+    public void ReleaseOther()
+    {
+        lock (_gate)
+        {
+            _others--;
+        }
+    }
+
     /// <summary>
     /// Reserves a client id for a new connection, or returns null when the server is full.
     /// <paramref name="tokenVersion"/> is the version of the token it was let in with (see the revocation sweep).
@@ -37,7 +74,7 @@ internal sealed class SessionRegistry(int maxSessions)
         var baseId = BaseClientId(userId, deviceName);
         lock (_gate)
         {
-            if (_sessions.Count >= MaxSessions)
+            if (_sessions.Count + _others >= MaxSessions)
             {
                 return null;
             }
