@@ -106,6 +106,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
 
         _gate.Upstream = _host.EndPoint;
         BindMetricsListener(accessPolicy); // closes the public port again when it cannot bind
+        BindSpeechServer(conversations, transcripts); // and so does --wyoming-listen's
         // Groups are created only once the port is ours, so a failed start leaves nothing running.
         _root = new TaskGroup("server", new TaskGroupOptions(TimeSpan.FromSeconds(2), log));
         _requests = new TaskGroup("requests", _root);
@@ -113,6 +114,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         _scheduler?.Start(_root);
         Extraction.Start(_root);
         RunMetricsListener();
+        RunSpeechServer();
         var sweep = new RevocationSweep(Sessions, accounts.Users, Jobs, log) { Faults = options.Faults };
         _root.Spawn("revocation-sweep", token => sweep.RunAsync(options.RevocationSweepInterval, options.Time, token));
         _root.Spawn("disk-watcher", Disk.RunAsync);
@@ -235,6 +237,7 @@ internal sealed partial class EdgeServer : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         _log.Info("server", "stopping", ("in_flight", _requests.Snapshot().Children.Count));
         _requests.Cancel();
+        StopSpeechServer();
         var drained = await WithinAsync(_requests.WaitQuietlyAsync(), Options.ShutdownTimeout);
         await _gate.DeliverWrittenAsync(TimeSpan.FromMilliseconds(500));
         _host.Stop();

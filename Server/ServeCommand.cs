@@ -4,6 +4,7 @@ using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Cli;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.HomeAssistant;
 using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
@@ -59,12 +60,17 @@ internal static class ServeCommand
             "How long a transcription or extraction worker may hold work without progress before it counts as stuck and systemd's watchdog is no longer fed "
             + "(always longer than one ASR request or LLM try; raise it for a model whose 30 s window takes longer on this machine) (e.g. 5m).", "DURATION",
             () => null, ParseStallTimeout, shown: "4 x WatchdogSec, at least 2m");
+        var wyomingListen = CliOptions.Create<ListenAddress?>("--wyoming-listen",
+            "Also serve Home Assistant's voice assistant as a Wyoming speech-to-text server on this address (e.g. 0.0.0.0:10300), with --model's engine (or --asr's). "
+            + "The protocol has no authentication: listen on a trusted network only.", "HOST:PORT",
+            () => null, ListenAddress.Parse, shown: "off");
+        var wyomingStore = CliOptions.Flag("--wyoming-store", "Keep each voice command as a conversation of the first administrator (audio and transcript); without it commands are not kept.");
         var memory = new MemoryOptions();
         var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
-            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen, workerStall,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen, workerStall, wyomingListen, wyomingStore,
         };
         foreach (var option in memory.All)
         {
@@ -79,6 +85,8 @@ internal static class ServeCommand
                 result.AddError($"--metrics-listen {listen} uses the server's own --port {listen.Port}: give it another port.");
             }
 
+            ValidateWyoming(result, ParsedOrNull(result, wyomingListen), result.GetValue(wyomingStore), ParsedOrNull(result, port), ParsedOrNull(result, metricsListen),
+                ParsedOrNull(result, asr) is not null || !string.IsNullOrEmpty(ParsedOrNull(result, model)));
             if (ParsedOrNull(result, asr) is { } remote)
             {
                 if (result.GetValue(offline))
@@ -133,6 +141,9 @@ internal static class ServeCommand
                 TranscriptionQueue = parse.GetValue(transcriptionQueue),
                 DrainTimeout = parse.GetValue(drainTimeout),
                 MetricsListen = parse.GetValue(metricsListen),
+                Wyoming = parse.GetValue(wyomingListen) is { } speech
+                    ? new SpeechServerOptions(speech.Host, speech.Port) { Store = parse.GetValue(wyomingStore), IdleTimeout = parse.GetValue(idleTimeout) }
+                    : null,
                 WorkerStallTimeout = parse.GetValue(workerStall),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
                 NotifySocket = Environment.GetEnvironmentVariable("NOTIFY_SOCKET"),
@@ -161,6 +172,29 @@ internal static class ServeCommand
     public static Option<Uri?> AsrOption() =>
         CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
             "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
+
+    /// <summary>--wyoming-listen needs an engine and a port of its own; --wyoming-store means nothing without it.</summary>
+    private static void ValidateWyoming(System.CommandLine.Parsing.CommandResult result, ListenAddress? listen, bool store, int port, ListenAddress? metrics, bool engine)
+    {
+        if (listen is null)
+        {
+            if (store)
+            {
+                result.AddError("--wyoming-store keeps the voice commands --wyoming-listen takes: give --wyoming-listen HOST:PORT too.");
+            }
+
+            return;
+        }
+
+        if (!engine)
+        {
+            result.AddError($"--wyoming-listen {listen} transcribes with the server's engine: give --model (or --asr) too.");
+        }
+        else if (listen.Port == port || listen.Port == metrics?.Port)
+        {
+            result.AddError($"--wyoming-listen {listen} uses a port the server already listens on ({listen.Port}): give it another port (Home Assistant's usual one is 10300).");
+        }
+    }
 
     /// <summary>A size as <c>--min-free-disk</c> reads one (<c>500M</c>, <c>2G</c>, bytes), above zero and not a share of the disk.</summary>
     private static long ParseUploadSize(string text)

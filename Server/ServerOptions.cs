@@ -1,6 +1,7 @@
 using FriendLite.Edge.Accounts;
 using FriendLite.Edge.Connections;
 using FriendLite.Edge.Diagnostics;
+using FriendLite.Edge.HomeAssistant;
 using FriendLite.Edge.Memory;
 using FriendLite.Edge.Sessions;
 using FriendLite.Edge.Storage;
@@ -68,6 +69,9 @@ internal sealed record ServerOptions(
 
     /// <summary>What the watchdog asks before each <c>WATCHDOG=1</c>; null is the server's own <c>/health</c> (tests script theirs).</summary>
     public Func<CancellationToken, Task<bool>>? WatchdogProbe { get; init; }
+
+    /// <summary>The Wyoming speech-to-text server for Home Assistant (<c>--wyoming-listen</c>); null for none.</summary>
+    public SpeechServerOptions? Wyoming { get; init; }
 
     /// <summary>A second listener serving only <c>GET /metrics</c>, without authentication (<c>--metrics-listen</c>); null for none.</summary>
     public ListenAddress? MetricsListen { get; init; }
