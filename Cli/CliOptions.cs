@@ -25,7 +25,7 @@ internal static class CliOptions
         string? shown = null, string? environment = null)
     {
         var variable = environment ?? EnvironmentName(name);
-        return new Option<T>(name)
+        return Remember(new Option<T>(name)
         {
             Description = Describe(description, variable, shown ?? Show(fallback())),
             HelpName = valueName,
@@ -39,7 +39,29 @@ internal static class CliOptions
                 var text = variable.Length > 0 ? Environment.GetEnvironmentVariable(variable) : null;
                 return string.IsNullOrEmpty(text) ? fallback() : TryParse(result, parse, text, $"{variable}='{text}'", fallback);
             },
-        };
+        }, () =>
+        {
+            var text = variable.Length > 0 ? Environment.GetEnvironmentVariable(variable) : null;
+            return string.IsNullOrEmpty(text) ? fallback() : parse(text);
+        });
+    }
+
+    /// <summary>
+    /// An option's value where a command's validator sees it: as given on the command line, or else
+    /// from its variable or its fallback, as the command will get it. (A validator runs before the
+    /// parser fills in defaults: <c>GetValue</c> there returns 0, false or null for an option not typed.)
+    /// Throws <see cref="InvalidOperationException"/> or <see cref="FormatException"/> when the value does
+    /// not parse (the option reports that itself).
+    /// </summary>
+    public static T? ValueIn<T>(System.CommandLine.Parsing.CommandResult result, Option<T> option) =>
+        result.GetResult(option) is not null || !s_defaults.TryGetValue(option, out var fallback) ? result.GetValue(option) : (T?)fallback();
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Option, Func<object?>> s_defaults = [];
+
+    private static Option<T> Remember<T>(Option<T> option, Func<T> fallback)
+    {
+        s_defaults.Add(option, () => fallback());
+        return option;
     }
 
     /// <summary>A description followed by where else the value may come from and what it is without one.</summary>
@@ -62,7 +84,7 @@ internal static class CliOptions
     public static Option<bool> Flag(string name, string description)
     {
         var variable = EnvironmentName(name);
-        return new Option<bool>(name)
+        return Remember(new Option<bool>(name)
         {
             Description = Describe(description, variable, null),
             DefaultValueFactory = result =>
@@ -70,7 +92,7 @@ internal static class CliOptions
                 var text = Environment.GetEnvironmentVariable(variable);
                 return string.IsNullOrEmpty(text) ? false : TryParse(result, ParseBoolean, text, $"{variable}='{text}'", () => false);
             },
-        };
+        }, () => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } text && ParseBoolean(text));
     }
 
     /// <summary>A whole number from <paramref name="minimum"/> to <paramref name="maximum"/>.</summary>

@@ -85,15 +85,15 @@ internal static class ServeCommand
                 result.AddError($"--metrics-listen {listen} uses the server's own --port {listen.Port}: give it another port.");
             }
 
-            ValidateWyoming(result, ParsedOrNull(result, wyomingListen), result.GetValue(wyomingStore), ParsedOrNull(result, port), ParsedOrNull(result, metricsListen),
+            ValidateWyoming(result, ParsedOrNull(result, wyomingListen), ParsedOrNull(result, wyomingStore), ParsedOrNull(result, port), ParsedOrNull(result, metricsListen),
                 ParsedOrNull(result, asr) is not null || !string.IsNullOrEmpty(ParsedOrNull(result, model)));
             if (ParsedOrNull(result, asr) is { } remote)
             {
-                if (result.GetValue(offline))
+                if (ParsedOrNull(result, offline))
                 {
                     result.AddError(WyomingEngine.OfflineRefusal(remote));
                 }
-                else if (!string.IsNullOrEmpty(result.GetValue(model)))
+                else if (!string.IsNullOrEmpty(ParsedOrNull(result, model)))
                 {
                     result.AddError("--asr and --model both choose the transcription engine: give one of them.");
                 }
@@ -220,9 +220,9 @@ internal static class ServeCommand
     {
         try
         {
-            return result.GetValue(option);
+            return CliOptions.ValueIn(result, option);
         }
-        catch (InvalidOperationException)
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException)
         {
             return default;
         }

@@ -84,6 +84,15 @@ public sealed class MetricsListenTests
         Assert.Contains("--metrics-listen 127.0.0.1:8123 uses the server's own --port 8123: give it another port.", error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Serve_MetricsListenOnTheDefaultPort_ExitsTwo()
+    {
+        var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--metrics-listen", "127.0.0.1:8000"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("--metrics-listen 127.0.0.1:8000 uses the server's own --port 8000: give it another port.", error, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("127.0.0.1:9100", "127.0.0.1", 9100)]
     [InlineData("0.0.0.0:1", "0.0.0.0", 1)]
