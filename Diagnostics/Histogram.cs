@@ -27,6 +27,9 @@ internal sealed class Histogram
     /// <summary>Seconds, for latencies on a Raspberry Pi: a quarter of a second to five minutes.</summary>
     public static Histogram Seconds() => new(0.25, 0.5, 1, 2, 5, 10, 30, 60, 300);
 
+    /// <summary>Seconds someone waits for an answer (a voice command): a tenth of a second to half a minute.</summary>
+    public static Histogram Interactive() => new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+
     public IReadOnlyList<double> Bounds => _bounds;
 
     public long Count => Interlocked.Read(ref _count);

@@ -20,6 +20,7 @@ internal static class MetricsEndpoints
 {
     /// <summary>A scheduler's latency histogram when there is no scheduler: the family is there, empty.</summary>
     private static readonly Histogram s_noLatency = Histogram.Seconds();
+    private static readonly Histogram s_noCommandLatency = Histogram.Interactive();
 
     public static Router MapMetrics(this Router router, EdgeServer server, Access access = Access.Admin)
     {
@@ -112,6 +113,14 @@ internal static class MetricsEndpoints
             scheduler?.Deferred ?? 0);
         text.Histogram("friendlite_transcription_latency_seconds", "Seconds from a speech segment's end (handed to transcription) to its transcript stored.",
             scheduler?.Latency ?? s_noLatency);
+        text.Gauge("friendlite_voice_commands_waiting", "Voice commands (Home Assistant's) waiting for a worker.", scheduler?.CommandsWaiting ?? 0);
+        text.Counter("friendlite_voice_commands_total", "Voice commands transcribed since start.", scheduler?.CommandsDone ?? 0);
+        text.Histogram("friendlite_voice_command_seconds", "Seconds from a voice command's audio-stop (handed to transcription) to its transcript.",
+            scheduler?.CommandLatency ?? s_noCommandLatency);
+        var speech = server.Speech?.Counters;
+        text.Gauge("friendlite_wyoming_connections", "Home Assistant's Wyoming connections open now (--wyoming-listen).", speech?.Open ?? 0);
+        text.Counter("friendlite_wyoming_errors_total", "Error events the Wyoming server sent: bad or oversized events, commands too long, languages the model lacks, a full server.",
+            speech?.Errors ?? 0);
     }
 
     private static void WriteBreakersAndWorkers(PrometheusText text, EdgeServer server)

@@ -12,6 +12,9 @@ internal sealed record EngineDescription(string Model, bool Installed, string De
     /// <summary>The vocabulary of English-only Whisper models (<c>*.en</c>); multilingual ones have more tokens.</summary>
     private const int EnglishOnlyVocabulary = 51864;
 
+    /// <summary>The language a request that names none is transcribed in (the engines' own default).</summary>
+    public const string DefaultLanguage = "en";
+
     /// <summary>Multilingual models before large-v3 lack the token of the last language whisper.cpp knows (Cantonese).</summary>
     private const int CantoneseVocabulary = 51866;
 
@@ -51,14 +54,15 @@ internal sealed record EngineDescription(string Model, bool Installed, string De
     }
 
     /// <summary>
-    /// The language a request asked for, as this engine names it (<c>en-US</c> is <c>en</c>); null
-    /// when it asked for none; <see cref="ArgumentException"/> saying what it can do when it cannot.
+    /// The language a request asked for, as this engine names it (<c>en-US</c> is <c>en</c>; none
+    /// asked is English); <see cref="ArgumentException"/> saying what it can do when it cannot.
     /// </summary>
     public string? Resolve(string? requested)
     {
         if (string.IsNullOrWhiteSpace(requested))
         {
-            return null;
+            // None asked: whisper's default, English, when the model has it.
+            return Languages.Contains(DefaultLanguage, StringComparer.Ordinal) ? DefaultLanguage : null;
         }
 
         var code = requested.Split('-', '_')[0].ToLowerInvariant();

@@ -18,7 +18,7 @@ internal sealed partial class TranscriptionScheduler
     private long _commandsDone;
 
     /// <summary>Seconds from a command handed in to its transcript: the wait for a worker and the run.</summary>
-    public Histogram CommandLatency { get; } = new(0.1, 0.25, 0.5, 1, 2, 5, 10, 30);
+    public Histogram CommandLatency { get; } = Histogram.Interactive();
 
     /// <summary>Commands transcribed since start.</summary>
     public long CommandsDone => Interlocked.Read(ref _commandsDone);

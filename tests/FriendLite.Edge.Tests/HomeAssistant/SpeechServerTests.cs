@@ -98,6 +98,13 @@ public sealed class SpeechServerTests
         Assert.Equal("pong", (await client.ReadAsync())!.Type);
         Assert.Equal(["heard 16000 samples", "heard 32000 samples", "heard 8000 samples"], texts);
         Assert.Equal(3, server.Server.Speech!.Counters.Transcripts);
+        var (_, token) = await server.CreateUserAsync("admin@example.com", admin: true);
+        using var admin = server.ClientWithToken(token);
+        var metrics = await MetricsScrape.ReadAsync(admin);
+        Assert.Equal(3, metrics["friendlite_voice_commands_total"]);
+        Assert.Equal(3, metrics["friendlite_voice_command_seconds_count"]);
+        Assert.Equal(1, metrics["friendlite_wyoming_connections"]);
+        Assert.Equal(0, metrics["friendlite_wyoming_errors_total"]);
         // Voice commands are not kept by default: no conversation, no WAV.
         Assert.Empty(await new ConversationStore(server.Server.Database).ListAsync(null, 100, default));
         Assert.Empty(Directory.EnumerateFiles(server.DataDirectory.Path, "*.wav", SearchOption.AllDirectories));
