@@ -9,7 +9,7 @@ namespace FriendLite.Edge.Tests.Support;
 /// with <see cref="Step"/>. Cancelled runs are counted. Lets a test hold the worker busy and see in
 /// which order work reaches it.
 /// </summary>
-internal sealed class SteppedEngine : ITranscriptionEngine
+internal sealed class SteppedEngine(bool gated = true) : ITranscriptionEngine
 {
     private readonly SemaphoreSlim _steps = new(0);
     private readonly List<(int Samples, string? Language)> _runs = [];
@@ -33,6 +33,9 @@ internal sealed class SteppedEngine : ITranscriptionEngine
 
     /// <summary>Runs cancelled while waiting for their step.</summary>
     public int Cancelled => Volatile.Read(ref _cancelled);
+
+    /// <summary>False: runs finish at once, without a step.</summary>
+    public bool Gated => gated;
 
     /// <summary>Lets <paramref name="runs"/> runs (now or later) finish.</summary>
     public void Step(int runs = 1) => _steps.Release(runs);
@@ -66,7 +69,10 @@ internal sealed class SteppedEngine : ITranscriptionEngine
             hints.OnSegment?.Invoke(first);
             try
             {
-                await engine._steps.WaitAsync(cancellationToken);
+                if (engine.Gated)
+                {
+                    await engine._steps.WaitAsync(cancellationToken);
+                }
             }
             catch (OperationCanceledException)
             {
