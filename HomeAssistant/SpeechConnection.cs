@@ -78,6 +78,8 @@ internal sealed partial class SpeechConnection(Socket socket, string peer, Speec
                     break;
                 }
 
+                idle.CancelAfter(Timeout.InfiniteTimeSpan); // answering is not idling, however long the engine takes
+
                 if (!await HandleAsync(received, reader, stopping))
                 {
                     reason = "the client left during its request";

@@ -113,6 +113,25 @@ public sealed class SpeechServerLimitsTests
     }
 
     [Fact]
+    public async Task ACommandTranscribedForLongerThanTheIdleTimeout_IsAnsweredAndTheConnectionGoesOn()
+    {
+        await using var engine = new SteppedEngine();
+        await using var server = await SpeechServerTests.StartAsync(engine, speech: o => o with { IdleTimeout = TimeSpan.FromSeconds(1) });
+        await using var client = await SpeechServerTests.ConnectAsync(server);
+        await client.SendCommandAsync(SpeechServerTests.Seconds(1));
+        await WaitUntilAsync(() => engine.Runs.Count == 1, "the command to run");
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // the engine takes longer than the idle timeout: the client is waiting, not idle
+        engine.Step();
+        var answer = await client.ReadUntilAsync("transcript-stop");
+        await client.SendAsync("describe");
+        var next = await client.ReadAsync();
+
+        Assert.Equal("heard 16000 samples", answer.Single(e => e.Type == "transcript").Text);
+        Assert.Equal("info", next?.Type);
+    }
+
+    [Fact]
     public async Task AClientThatDoesNotRead_IsClosedAfterTheWriteTimeout()
     {
         await using var engine = new SteppedEngine();
