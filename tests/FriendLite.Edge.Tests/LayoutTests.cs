@@ -12,9 +12,10 @@ public sealed partial class LayoutTests
     /// <summary>What each production folder may use; keep in step with the README's Layout section.</summary>
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
-        ["Server"] = ["Http", "Web", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
+        ["Server"] = ["Http", "Web", "HomeAssistant", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
         ["Http"] = ["Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
         ["Web"] = ["Http", "Diagnostics"],
+        ["HomeAssistant"] = ["Transcription", "Wyoming", "Sessions", "Audio", "Storage", "Accounts", "Concurrency", "Diagnostics"],
         ["Connections"] = ["Concurrency", "Diagnostics"],
         ["Accounts"] = ["Storage", "Cli", "Concurrency", "Diagnostics"],
         ["Sessions"] = ["Transcription", "Audio", "Wyoming", "Storage", "Concurrency", "Diagnostics"],
