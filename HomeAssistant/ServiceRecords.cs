@@ -6,6 +6,9 @@ namespace FriendLite.Edge.HomeAssistant;
 /// The records one DNS-SD service is made of (RFC 6763 §4, §5, §6, §9) and the answers to queries for
 /// them: the service type's PTR to the instance, the instance's SRV (port, host) and empty TXT, the
 /// host's A records, and the type listed under <c>_services._dns-sd._udp.local.</c>. No sockets here.
+/// The A records are the caller's for each link: a link is told only the addresses valid on it
+/// (RFC 6762 §6.2), which are also the ones avahi-daemon, owning the same host name, tells it; a
+/// unique record with other data would be a conflict to another responder.
 /// </summary>
 internal sealed class ServiceRecords
 {
@@ -22,14 +25,12 @@ internal sealed class ServiceRecords
     private readonly PtrRecord _metaPtr;
     private readonly SrvRecord _srv;
     private readonly TxtRecord _txt;
-    private readonly ARecord[] _addresses;
 
     /// <param name="instanceName">One label, shown to users (&lt;= 63 bytes of UTF-8; may hold dots and spaces).</param>
     /// <param name="serviceType">For example <c>_wyoming._tcp.local.</c></param>
     /// <param name="port">The service's TCP port, in the SRV record.</param>
     /// <param name="hostName">For example <c>raspberrypi.local.</c></param>
-    /// <param name="addresses">The host's IPv4 addresses, one A record each.</param>
-    public ServiceRecords(string instanceName, string serviceType, ushort port, DnsName hostName, IReadOnlyList<IPAddress> addresses)
+    public ServiceRecords(string instanceName, string serviceType, ushort port, DnsName hostName)
     {
         ServiceType = DnsName.Parse(serviceType);
         Instance = DnsName.Prepend(instanceName, ServiceType);
@@ -38,7 +39,6 @@ internal sealed class ServiceRecords
         _metaPtr = new PtrRecord(s_servicesMeta, OtherTtl, ServiceType);
         _srv = new SrvRecord(Instance, HostTtl, CacheFlush: true, Priority: 0, Weight: 0, port, Host);
         _txt = new TxtRecord(Instance, OtherTtl, CacheFlush: true, []);
-        _addresses = [.. addresses.Select(a => new ARecord(Host, HostTtl, CacheFlush: true, a))];
     }
 
     public DnsName ServiceType { get; }
@@ -51,9 +51,9 @@ internal sealed class ServiceRecords
     /// The unsolicited response that announces the service (RFC 6762 §8.3), or with
     /// <paramref name="goodbye"/> withdraws it: the same records with TTL 0 (§10.1).
     /// </summary>
-    public DnsMessage Announcement(bool goodbye)
+    public DnsMessage Announcement(bool goodbye, IReadOnlyList<IPAddress> addresses)
     {
-        DnsRecord[] records = [_ptr, _srv, _txt, .. _addresses];
+        DnsRecord[] records = [_ptr, _srv, _txt, .. AddressRecords(addresses)];
         return new DnsMessage(0, IsResponse: true, [], goodbye ? [.. records.Select(r => r with { Ttl = 0 })] : records, []);
     }
 
@@ -63,12 +63,14 @@ internal sealed class ServiceRecords
     /// additional records (RFC 6763 §12). A legacy unicast query (RFC 6762 §6.7) gets its id and its
     /// questions back, TTLs of at most 10 s and no cache-flush bits.
     /// </summary>
-    public DnsMessage? Answer(DnsMessage query, bool legacyUnicast)
+    public DnsMessage? Answer(DnsMessage query, bool legacyUnicast, IReadOnlyList<IPAddress> addresses)
     {
         if (query.IsResponse)
         {
             return null;
         }
+
+        var hostAddresses = AddressRecords(addresses);
 
         var answers = new List<DnsRecord>();
         var additionals = new List<DnsRecord>();
@@ -79,7 +81,7 @@ internal sealed class ServiceRecords
             if (Asks(question, ServiceType, DnsType.Ptr) && !Known(query, _ptr))
             {
                 answers.Add(_ptr);
-                additionals.AddRange([_srv, _txt, .. _addresses]);
+                additionals.AddRange([_srv, _txt, .. hostAddresses]);
             }
 
             if (Asks(question, s_servicesMeta, DnsType.Ptr) && !Known(query, _metaPtr))
@@ -90,7 +92,7 @@ internal sealed class ServiceRecords
             if (Asks(question, Instance, DnsType.Srv))
             {
                 answers.Add(_srv);
-                additionals.AddRange(_addresses);
+                additionals.AddRange(hostAddresses);
             }
 
             if (Asks(question, Instance, DnsType.Txt))
@@ -100,7 +102,7 @@ internal sealed class ServiceRecords
 
             if (Asks(question, Host, DnsType.A))
             {
-                answers.AddRange(_addresses);
+                answers.AddRange(hostAddresses);
             }
 
             if (answers.Count > count)
@@ -120,6 +122,9 @@ internal sealed class ServiceRecords
             ? new DnsMessage(query.Id, IsResponse: true, asked, [.. distinctAnswers.Select(Legacy)], [.. extra.Select(Legacy)])
             : new DnsMessage(0, IsResponse: true, [], distinctAnswers, extra);
     }
+
+    private ARecord[] AddressRecords(IReadOnlyList<IPAddress> addresses) =>
+        [.. addresses.Select(a => new ARecord(Host, HostTtl, CacheFlush: true, a))];
 
     private static bool Asks(DnsQuestion question, DnsName name, DnsType type) =>
         (question.Type == type || question.Type == DnsType.Any) && question.Name.Equals(name);

@@ -84,6 +84,12 @@ internal sealed partial class ZeroconfAdvertiser
             .Select(u => u.Address)
             .Where(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
 
+    /// <summary>The announced addresses by interface; one whose interface is not known is a link of its own.</summary>
+    private static IEnumerable<Link> Links(IReadOnlyList<IPAddress> addresses) =>
+        addresses.Select((address, i) => (Address: address, Index: InterfaceIndexOf(address), Order: i))
+            .GroupBy(a => a.Index < 0 ? -1 - a.Order : a.Index)
+            .Select(g => new Link(g.First().Index, [.. g.Select(a => a.Address)]));
+
     /// <summary>The index of the interface that holds <paramref name="address"/>, or -1.</summary>
     private static int InterfaceIndexOf(IPAddress address)
     {
@@ -104,4 +110,7 @@ internal sealed partial class ZeroconfAdvertiser
 
         return -1;
     }
+
+    /// <summary>One interface the group is joined on: its index (-1 when unknown) and the announced addresses it holds.</summary>
+    private sealed record Link(int Index, IPAddress[] Addresses);
 }

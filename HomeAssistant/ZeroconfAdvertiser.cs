@@ -56,7 +56,7 @@ internal sealed partial class ZeroconfAdvertiser
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(port);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(port, ushort.MaxValue);
         _addresses = [.. addresses.Where(a => a.AddressFamily == AddressFamily.InterNetwork)];
-        _records = new ServiceRecords(instanceName, ServiceType, (ushort)port, DnsName.Parse(hostName), _addresses);
+        _records = new ServiceRecords(instanceName, ServiceType, (ushort)port, DnsName.Parse(hostName));
         _port = port;
         _log = log;
         _settings = settings ?? new MdnsSettings();
@@ -100,6 +100,8 @@ internal sealed partial class ZeroconfAdvertiser
                     await Task.Delay(_settings.AnnounceInterval, stopping.Token);
                 }
             }
+
+            _log.Debug(Component, "announced", ("instance", _records.Instance));
         }
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
@@ -149,20 +151,20 @@ internal sealed partial class ZeroconfAdvertiser
         }
     }
 
-    /// <summary>Joins the group on the interface of each address; the links are (address, interface index).</summary>
-    private List<(IPAddress Address, int Index)> Join(Socket socket)
+    /// <summary>Joins the group once on each interface that holds an announced address.</summary>
+    private List<Link> Join(Socket socket)
     {
-        var links = new List<(IPAddress, int)>();
-        foreach (var address in _addresses)
+        var links = new List<Link>();
+        foreach (var link in Links(_addresses))
         {
             try
             {
-                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(_settings.Group, address));
-                links.Add((address, InterfaceIndexOf(address)));
+                socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(_settings.Group, link.Addresses[0]));
+                links.Add(link);
             }
             catch (SocketException ex)
             {
-                _log.Warn(Component, $"could not join the mDNS group on {address} ({Reasons.Of(ex)})");
+                _log.Warn(Component, $"could not join the mDNS group on {link.Addresses[0]} ({Reasons.Of(ex)})");
             }
         }
 
@@ -174,7 +176,7 @@ internal sealed partial class ZeroconfAdvertiser
         return links;
     }
 
-    private async Task ReceiveAsync(Socket socket, List<(IPAddress Address, int Index)> links, CancellationToken cancellationToken)
+    private async Task ReceiveAsync(Socket socket, List<Link> links, CancellationToken cancellationToken)
     {
         var buffer = new byte[DnsMessage.MaxSize];
         while (!cancellationToken.IsCancellationRequested)
@@ -210,7 +212,7 @@ internal sealed partial class ZeroconfAdvertiser
         }
     }
 
-    private async Task HandleAsync(Socket socket, List<(IPAddress Address, int Index)> links, ReadOnlyMemory<byte> packet,
+    private async Task HandleAsync(Socket socket, List<Link> links, ReadOnlyMemory<byte> packet,
         SocketReceiveMessageFromResult received, CancellationToken cancellationToken)
     {
         var from = (IPEndPoint)received.RemoteEndPoint;
@@ -222,14 +224,19 @@ internal sealed partial class ZeroconfAdvertiser
             return;
         }
 
+        // A link is told only its own addresses; a multicast query from a link we do not advertise on
+        // (the socket hears those when another responder joined the group there) is not ours to answer.
+        var link = links.Find(l => l.Index == received.PacketInformation.Interface)
+            ?? (links is [{ Index: < 0 } only] ? only : null);
         var legacy = from.Port != _settings.Port;
-        if (_records.Answer(query, legacy) is not { } answer)
+        var unicast = legacy || query.Questions.Any(q => q.UnicastResponse);
+        if ((link is null && !unicast) || _records.Answer(query, legacy, link?.Addresses ?? _addresses) is not { } answer)
         {
             return;
         }
 
         var reply = answer.Encode();
-        if (legacy || query.Questions.Any(q => q.UnicastResponse))
+        if (unicast)
         {
             await socket.SendToAsync(reply, SocketFlags.None, from, cancellationToken);
 
@@ -242,16 +249,17 @@ internal sealed partial class ZeroconfAdvertiser
             }
         }
 
-        var link = links.FirstOrDefault(l => l.Index == received.PacketInformation.Interface);
-        SendMulticast(socket, link.Address ?? links[0].Address, reply);
+        if (link is not null)
+        {
+            SendMulticast(socket, link, reply);
+        }
     }
 
-    private void Announce(Socket socket, List<(IPAddress Address, int Index)> links, bool goodbye)
+    private void Announce(Socket socket, List<Link> links, bool goodbye)
     {
-        var message = _records.Announcement(goodbye).Encode();
-        foreach (var (address, _) in links)
+        foreach (var link in links)
         {
-            SendMulticast(socket, address, message);
+            SendMulticast(socket, link, _records.Announcement(goodbye, link.Addresses).Encode());
         }
     }
 
@@ -259,11 +267,11 @@ internal sealed partial class ZeroconfAdvertiser
     /// The interface is a socket-wide option, so choosing it and sending are one step under a lock;
     /// a datagram send does not block.
     /// </summary>
-    private void SendMulticast(Socket socket, IPAddress link, byte[] message)
+    private void SendMulticast(Socket socket, Link link, byte[] message)
     {
         lock (_sending)
         {
-            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, link.GetAddressBytes());
+            socket.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, link.Addresses[0].GetAddressBytes());
             socket.SendTo(message, SocketFlags.None, new IPEndPoint(_settings.Group, _settings.Port));
             Interlocked.Exchange(ref _lastMulticast, Environment.TickCount64);
         }

@@ -11,8 +11,9 @@ public sealed class ZeroconfDnsTests
     private static readonly DnsName s_instance = DnsName.Prepend("Kitchen Pi. v2", s_type);
     private static readonly DnsName s_host = DnsName.Parse("kitchen.local.");
 
-    private static ServiceRecords Records() =>
-        new("Kitchen Pi. v2", "_wyoming._tcp.local.", 10300, s_host, [IPAddress.Parse("192.168.1.20"), IPAddress.Parse("10.0.0.5")]);
+    private static readonly IPAddress[] s_addresses = [IPAddress.Parse("192.168.1.20"), IPAddress.Parse("10.0.0.5")];
+
+    private static ServiceRecords Records() => new("Kitchen Pi. v2", "_wyoming._tcp.local.", 10300, s_host);
 
     private static DnsMessage Query(DnsType type, DnsName name, ushort id = 0, bool qu = false, params DnsRecord[] known) =>
         new(id, IsResponse: false, [new DnsQuestion(name, type, qu)], known, []);
@@ -51,7 +52,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Encode_RepeatedNames_AreWrittenOnceAndPointedAt()
     {
-        var packet = Records().Announcement(goodbye: false).Encode();
+        var packet = Records().Announcement(goodbye: false, s_addresses).Encode();
 
         var text = Encoding.Latin1.GetString(packet);
         Assert.Single(AllIndexes(text, "_wyoming"));
@@ -90,7 +91,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Decode_EveryTruncation_IsRefusedWithoutThrowing()
     {
-        var packet = Records().Answer(Query(DnsType.Ptr, s_type), legacyUnicast: false)!.Encode();
+        var packet = Records().Answer(Query(DnsType.Ptr, s_type), legacyUnicast: false, s_addresses)!.Encode();
 
         for (var length = 0; length < packet.Length; length++)
         {
@@ -126,7 +127,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Decode_RandomAndMutatedPackets_NeverThrow()
     {
-        var valid = Records().Answer(Query(DnsType.Any, s_instance), legacyUnicast: true)!.Encode();
+        var valid = Records().Answer(Query(DnsType.Any, s_instance), legacyUnicast: true, s_addresses)!.Encode();
         var random = new Random(6762);
         for (var i = 0; i < 20_000; i++)
         {
@@ -158,7 +159,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Answer_TypePtr_GivesTheInstanceWithSrvTxtAndAddressesAsAdditionals()
     {
-        var answer = Records().Answer(Query(DnsType.Ptr, DnsName.Parse("_WYOMING._tcp.local")), legacyUnicast: false)!;
+        var answer = Records().Answer(Query(DnsType.Ptr, DnsName.Parse("_WYOMING._tcp.local")), legacyUnicast: false, s_addresses)!;
 
         Assert.Equal(0, answer.Id);
         Assert.Empty(answer.Questions);
@@ -170,7 +171,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Answer_LegacyUnicast_KeepsIdAndQuestionWithShortTtlsAndNoCacheFlush()
     {
-        var answer = Records().Answer(Query(DnsType.Ptr, s_type, id: 4242), legacyUnicast: true)!;
+        var answer = Records().Answer(Query(DnsType.Ptr, s_type, id: 4242), legacyUnicast: true, s_addresses)!;
 
         Assert.Equal(4242, answer.Id);
         Assert.Equal(s_type, Assert.Single(answer.Questions).Name);
@@ -180,7 +181,7 @@ public sealed class ZeroconfDnsTests
     [Fact]
     public void Answer_ServicesMetaQuery_ListsTheServiceType()
     {
-        var answer = Records().Answer(Query(DnsType.Ptr, DnsName.Parse("_services._dns-sd._udp.local")), legacyUnicast: false)!;
+        var answer = Records().Answer(Query(DnsType.Ptr, DnsName.Parse("_services._dns-sd._udp.local")), legacyUnicast: false, s_addresses)!;
 
         Assert.Equal(s_type, Assert.IsType<PtrRecord>(Assert.Single(answer.Answers)).Target);
     }
@@ -190,9 +191,9 @@ public sealed class ZeroconfDnsTests
     {
         var records = Records();
 
-        var srv = records.Answer(Query(DnsType.Srv, s_instance), false)!;
-        var any = records.Answer(Query(DnsType.Any, s_instance), false)!;
-        var host = records.Answer(Query(DnsType.A, s_host), false)!;
+        var srv = records.Answer(Query(DnsType.Srv, s_instance), false, s_addresses)!;
+        var any = records.Answer(Query(DnsType.Any, s_instance), false, s_addresses)!;
+        var host = records.Answer(Query(DnsType.A, s_host), false, s_addresses)!;
 
         Assert.Equal((ushort)10300, Assert.IsType<SrvRecord>(Assert.Single(srv.Answers)).Port);
         Assert.Equal([DnsType.A, DnsType.A], srv.Additionals.Select(r => r.Type));
@@ -201,15 +202,29 @@ public sealed class ZeroconfDnsTests
     }
 
     [Fact]
+    public void AnnouncementAndAnswer_CarryOnlyTheAddressesGivenForTheLink()
+    {
+        var records = Records();
+        IPAddress[] link = [IPAddress.Parse("10.0.0.5")];
+
+        var host = records.Answer(Query(DnsType.A, s_host), false, link)!;
+        var announced = records.Announcement(goodbye: false, link);
+
+        Assert.Equal("10.0.0.5", Assert.Single(host.Answers.Cast<ARecord>()).Address.ToString());
+        Assert.Equal("10.0.0.5", Assert.Single(announced.Answers.OfType<ARecord>()).Address.ToString());
+        Assert.Null(records.Answer(Query(DnsType.A, s_host), false, []));
+    }
+
+    [Fact]
     public void Answer_OtherNamesResponsesAndKnownAnswers_GetNothing()
     {
         var records = Records();
 
-        Assert.Null(records.Answer(Query(DnsType.Ptr, DnsName.Parse("_http._tcp.local")), false));
-        Assert.Null(records.Answer(Query(DnsType.Aaaa, s_host), false));
-        Assert.Null(records.Answer(Query(DnsType.Ptr, s_type) with { IsResponse = true }, false));
-        Assert.Null(records.Answer(Query(DnsType.Ptr, s_type, known: new PtrRecord(s_type, 4000, s_instance)), false));
-        Assert.NotNull(records.Answer(Query(DnsType.Ptr, s_type, known: new PtrRecord(s_type, 100, s_instance)), false));
+        Assert.Null(records.Answer(Query(DnsType.Ptr, DnsName.Parse("_http._tcp.local")), false, s_addresses));
+        Assert.Null(records.Answer(Query(DnsType.Aaaa, s_host), false, s_addresses));
+        Assert.Null(records.Answer(Query(DnsType.Ptr, s_type) with { IsResponse = true }, false, s_addresses));
+        Assert.Null(records.Answer(Query(DnsType.Ptr, s_type, known: new PtrRecord(s_type, 4000, s_instance)), false, s_addresses));
+        Assert.NotNull(records.Answer(Query(DnsType.Ptr, s_type, known: new PtrRecord(s_type, 100, s_instance)), false, s_addresses));
     }
 
     [Fact]
@@ -217,8 +232,8 @@ public sealed class ZeroconfDnsTests
     {
         var records = Records();
 
-        var hello = records.Announcement(goodbye: false);
-        var goodbye = Decode(records.Announcement(goodbye: true).Encode());
+        var hello = records.Announcement(goodbye: false, s_addresses);
+        var goodbye = Decode(records.Announcement(goodbye: true, s_addresses).Encode());
 
         Assert.Equal(hello.Answers.Select(r => (r.Type, r.Name)), goodbye.Answers.Select(r => (r.Type, r.Name)));
         Assert.All(hello.Answers, r => Assert.True(r.Ttl > 0));
