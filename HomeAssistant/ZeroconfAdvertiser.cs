@@ -106,22 +106,11 @@ internal sealed partial class ZeroconfAdvertiser
         catch (OperationCanceledException) when (stopping.IsCancellationRequested)
         {
         }
-        catch (SocketException ex)
-        {
-            _log.Warn(Component, $"could not announce; {Fallback}", ("reason", Reasons.Of(ex)));
-        }
 
         await receiving;
         await stopping.CancelAsync();
-        try
-        {
-            Announce(socket, links, goodbye: true);
-            _log.Info(Component, "said goodbye", ("instance", _records.Instance));
-        }
-        catch (SocketException ex)
-        {
-            _log.Debug(Component, "could not say goodbye", ("reason", Reasons.Of(ex)));
-        }
+        Announce(socket, links, goodbye: true);
+        _log.Info(Component, "said goodbye", ("instance", _records.Instance));
     }
 
     private Socket? Open()
@@ -132,9 +121,11 @@ internal sealed partial class ZeroconfAdvertiser
             return null;
         }
 
-        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        Socket? socket = null;
         try
         {
+            socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
             // Address reuse lets avahi-daemon (or another responder) keep the port beside us.
             socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(new IPEndPoint(IPAddress.Any, _settings.Port));
@@ -146,7 +137,7 @@ internal sealed partial class ZeroconfAdvertiser
         catch (SocketException ex)
         {
             _log.Warn(Component, $"could not bind UDP {_settings.Port} ({Reasons.Of(ex)}); {Fallback}");
-            socket.Dispose();
+            socket?.Dispose();
             return null;
         }
     }
@@ -259,7 +250,15 @@ internal sealed partial class ZeroconfAdvertiser
     {
         foreach (var link in links)
         {
-            SendMulticast(socket, link, _records.Announcement(goodbye, link.Addresses).Encode());
+            try
+            {
+                SendMulticast(socket, link, _records.Announcement(goodbye, link.Addresses).Encode());
+            }
+            catch (SocketException ex)
+            {
+                // A link that went down; the others are still told, and queries still answered.
+                _log.Warn(Component, goodbye ? "could not say goodbye" : "could not announce", ("on", link.Addresses[0]), ("reason", Reasons.Of(ex)));
+            }
         }
     }
 
