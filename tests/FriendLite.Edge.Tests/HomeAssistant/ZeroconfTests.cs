@@ -52,10 +52,7 @@ public sealed class ZeroconfTests
     public async Task Cancelled_AnnouncesThenSaysGoodbyeByMulticast()
     {
         var port = FreeUdpPort();
-        using var group = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        group.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-        group.Bind(new IPEndPoint(IPAddress.Parse("224.0.0.251"), port));
-        group.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(IPAddress.Parse("224.0.0.251"), s_loopback));
+        using var group = GroupListener(port);
 
         await using var run = await Started(port);
         var announced = await NextResponse(group);
@@ -70,6 +67,41 @@ public sealed class ZeroconfTests
         Assert.Contains(announced.Answers, r => r is PtrRecord { Ttl: > 0 } p && p.Target.ToString() == "Test Whisper._wyoming._tcp.local.");
         Assert.Equal(announced.Answers.Select(r => r.Type), goodbye.Answers.Select(r => r.Type));
         Assert.True(run.Task.IsCompletedSuccessfully);
+    }
+
+    [Fact]
+    public async Task MulticastQuery_IsAnsweredByMulticastOnItsLink()
+    {
+        var port = FreeUdpPort();
+        using var group = GroupListener(port);
+        var log = new LogLines();
+        await using var run = await Started(port, log.Log);
+        await log.WaitForAsync("debug zeroconf: announced", s_wait);
+        using var querier = MdnsPeer(port);
+
+        await querier.SendToAsync(Query(0, DnsType.Ptr, "_wyoming._tcp.local."), new IPEndPoint(IPAddress.Parse("224.0.0.251"), port));
+        var answer = await NextResponse(group, m => m.Answers.Count == 1); // not one of the announcements
+
+        Assert.Equal(0, answer.Id);
+        Assert.Empty(answer.Questions);
+        Assert.Equal("Test Whisper._wyoming._tcp.local.", Assert.IsType<PtrRecord>(Assert.Single(answer.Answers)).Target.ToString());
+        Assert.Equal(s_loopback, Assert.Single(answer.Additionals.OfType<ARecord>()).Address);
+    }
+
+    [Fact]
+    public async Task QuQuery_IsAnsweredByUnicastToTheQuerier()
+    {
+        var port = FreeUdpPort();
+        await using var run = await Started(port);
+        using var querier = MdnsPeer(port);
+        byte[] query = new DnsMessage(0, false, [new DnsQuestion(DnsName.Parse("Test Whisper._wyoming._tcp.local."), DnsType.Txt, UnicastResponse: true)], [], []).Encode();
+
+        await querier.SendToAsync(query, new IPEndPoint(IPAddress.Parse("224.0.0.251"), port));
+        var reply = await NextResponse(querier); // bound to 127.0.0.1, it hears no multicast: this came by unicast
+
+        Assert.Equal(0, reply.Id);
+        var txt = Assert.IsType<TxtRecord>(Assert.Single(reply.Answers));
+        Assert.True(txt.CacheFlush && txt.Ttl == ServiceRecords.OtherTtl);
     }
 
     [Fact]
@@ -137,15 +169,38 @@ public sealed class ZeroconfTests
     private static ZeroconfAdvertiser Advertiser(int port, IReadOnlyList<IPAddress> addresses, Log log) =>
         new("Test Whisper", 10300, addresses, "testhost.local.", log, new MdnsSettings { Port = port });
 
-    private static async Task<Running> Started(int? port = null)
+    private static async Task<Running> Started(int? port = null, Log? log = null)
     {
         var mdnsPort = port ?? FreeUdpPort();
-        var advertiser = Advertiser(mdnsPort, [s_loopback], Log.Null);
+        var advertiser = Advertiser(mdnsPort, [s_loopback], log ?? Log.Null);
         var stop = new CancellationTokenSource();
         var task = advertiser.RunAsync(stop.Token);
         Assert.True(await advertiser.Ready.WaitAsync(s_wait), "the advertiser did not start");
         var client = new UdpClient(new IPEndPoint(s_loopback, 0));
         return new Running(advertiser, task, stop, client, new IPEndPoint(s_loopback, mdnsPort));
+    }
+
+    /// <summary>Hears what is multicast to the group on loopback; bound to the group, so no unicast reaches it.</summary>
+    private static Socket GroupListener(int port)
+    {
+        var group = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        group.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        group.Bind(new IPEndPoint(IPAddress.Parse("224.0.0.251"), port));
+        group.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.AddMembership, new MulticastOption(IPAddress.Parse("224.0.0.251"), s_loopback));
+        return group;
+    }
+
+    /// <summary>
+    /// Another mDNS responder's socket: the mDNS port (so its queries are not legacy ones), bound to
+    /// 127.0.0.1, which unicast to that address prefers to the advertiser's 0.0.0.0.
+    /// </summary>
+    private static Socket MdnsPeer(int port)
+    {
+        var peer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        peer.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+        peer.Bind(new IPEndPoint(s_loopback, port));
+        peer.SetSocketOption(SocketOptionLevel.IP, SocketOptionName.MulticastInterface, s_loopback.GetAddressBytes());
+        return peer;
     }
 
     /// <summary>A port no socket holds now; the advertiser binds it with address reuse, so a race is harmless to others.</summary>
@@ -159,14 +214,14 @@ public sealed class ZeroconfTests
     private static byte[] Query(ushort id, DnsType type, string name) =>
         new DnsMessage(id, IsResponse: false, [new DnsQuestion(DnsName.Parse(name), type)], [], []).Encode();
 
-    private static async Task<DnsMessage> NextResponse(Socket socket)
+    private static async Task<DnsMessage> NextResponse(Socket socket, Func<DnsMessage, bool>? wanted = null)
     {
         var buffer = new byte[DnsMessage.MaxSize];
         using var timeout = new CancellationTokenSource(s_wait);
         while (true)
         {
             var length = await socket.ReceiveAsync(buffer, SocketFlags.None, timeout.Token);
-            if (DnsMessage.TryDecode(buffer.AsSpan(0, length), out var message, out _) && message.IsResponse)
+            if (DnsMessage.TryDecode(buffer.AsSpan(0, length), out var message, out _) && message.IsResponse && (wanted is null || wanted(message)))
             {
                 return message;
             }
