@@ -12,7 +12,7 @@ public sealed partial class LayoutTests
     /// <summary>What each production folder may use; keep in step with the README's Layout section.</summary>
     private static readonly Dictionary<string, string[]> s_allowed = new()
     {
-        ["Server"] = ["Http", "Web", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "HomeAssistant", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
+        ["Server"] = ["Http", "Web", "HomeAssistant", "Connections", "Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Audio", "Storage", "Native", "Cli", "Concurrency", "Diagnostics"],
         ["Http"] = ["Accounts", "Sessions", "Memory", "Uploads", "Transcription", "Jobs", "Wyoming", "Storage", "Connections", "Concurrency", "Diagnostics"],
         ["Web"] = ["Http", "Diagnostics"],
         ["Connections"] = ["Concurrency", "Diagnostics"],
