@@ -26,5 +26,12 @@ internal sealed record SpeechServerOptions(string Host, int Port)
     /// <summary>The name advertised over zeroconf (<c>_wyoming._tcp</c>); null advertises nothing.</summary>
     public string? ZeroconfName { get; init; }
 
+    /// <summary>The instance name advertised: <c>friendlite-edge on HOST</c> (this machine's name), or <c>friendlite-edge</c> when that name cannot be one.</summary>
+    public static string DefaultZeroconfName()
+    {
+        var name = $"friendlite-edge on {Environment.MachineName}";
+        return ZeroconfAdvertiser.InstanceNameProblem(name) is null ? name : "friendlite-edge";
+    }
+
     public override string ToString() => Host.Contains(':', StringComparison.Ordinal) ? $"[{Host}]:{Port}" : $"{Host}:{Port}";
 }

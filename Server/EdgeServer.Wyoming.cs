@@ -47,8 +47,14 @@ internal sealed partial class EdgeServer
             return;
         }
 
-        var connections = _speechConnections = new TaskGroup("wyoming connections", _root);
-        _root.Spawn("wyoming-accept", _ => speech.AcceptLoopAsync(connections));
+        // Its connections and its zeroconf advertising end together, when the devices do: a stop says goodbye on the network first.
+        var group = _speechConnections = new TaskGroup("wyoming", _root);
+        _root.Spawn("wyoming-accept", _ => speech.AcceptLoopAsync(group));
+        if (Options.Wyoming?.ZeroconfName is { } name)
+        {
+            var advertiser = new ZeroconfAdvertiser(name, speech.EndPoint.Port, ZeroconfAdvertiser.AddressesFor(speech.EndPoint.Address), ZeroconfAdvertiser.LocalHostName(), _log);
+            group.Spawn("zeroconf", advertiser.RunAsync);
+        }
     }
 
     /// <summary>With the devices: no new connection, and the live ones' commands cancelled (each told the server is stopping) while the workers still run.</summary>

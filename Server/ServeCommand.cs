@@ -65,12 +65,14 @@ internal static class ServeCommand
             + "The protocol has no authentication: listen on a trusted network only.", "HOST:PORT",
             () => null, ListenAddress.Parse, shown: "off");
         var wyomingStore = CliOptions.Flag("--wyoming-store", "Keep each voice command as a conversation of the first administrator (audio and transcript); without it commands are not kept.");
+        var wyomingZeroconf = CliOptions.Flag("--wyoming-zeroconf",
+            "Advertise --wyoming-listen's server over zeroconf (_wyoming._tcp, mDNS on UDP 5353, beside avahi-daemon), so Home Assistant discovers it.");
         var memory = new MemoryOptions();
         var command = new Command("serve", "Run the server until SIGTERM or Ctrl-C: device WebSockets and the REST API, storing audio and transcribing it with --model or --asr.")
         {
             host, port, dataDir, logLevel, offline, shutdownTimeout, idleTimeout, conversationTimeout, maxSessions, model, threads, noFallback, asr, vadModel, transcriptionQueue, drainTimeout,
             authSecretFile, tokenLifetime, adminEmail, adminPasswordFile,
-            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen, workerStall, wyomingListen, wyomingStore,
+            maxRealtimeFactor, minFreeDisk, maxConnections, maxPerAddress, maxUploadSize, metricsListen, workerStall, wyomingListen, wyomingStore, wyomingZeroconf,
         };
         foreach (var option in memory.All)
         {
@@ -85,7 +87,7 @@ internal static class ServeCommand
                 result.AddError($"--metrics-listen {listen} uses the server's own --port {listen.Port}: give it another port.");
             }
 
-            ValidateWyoming(result, ParsedOrNull(result, wyomingListen), ParsedOrNull(result, wyomingStore), ParsedOrNull(result, port), ParsedOrNull(result, metricsListen),
+            ValidateWyoming(result, ParsedOrNull(result, wyomingListen), ParsedOrNull(result, wyomingStore) || ParsedOrNull(result, wyomingZeroconf), ParsedOrNull(result, port), ParsedOrNull(result, metricsListen),
                 ParsedOrNull(result, asr) is not null || !string.IsNullOrEmpty(ParsedOrNull(result, model)));
             if (ParsedOrNull(result, asr) is { } remote)
             {
@@ -142,7 +144,12 @@ internal static class ServeCommand
                 DrainTimeout = parse.GetValue(drainTimeout),
                 MetricsListen = parse.GetValue(metricsListen),
                 Wyoming = parse.GetValue(wyomingListen) is { } speech
-                    ? new SpeechServerOptions(speech.Host, speech.Port) { Store = parse.GetValue(wyomingStore), IdleTimeout = parse.GetValue(idleTimeout) }
+                    ? new SpeechServerOptions(speech.Host, speech.Port)
+                    {
+                        Store = parse.GetValue(wyomingStore),
+                        IdleTimeout = parse.GetValue(idleTimeout),
+                        ZeroconfName = parse.GetValue(wyomingZeroconf) ? SpeechServerOptions.DefaultZeroconfName() : null,
+                    }
                     : null,
                 WorkerStallTimeout = parse.GetValue(workerStall),
                 Connections = new ConnectionLimits { MaxConnections = parse.GetValue(maxConnections), MaxConnectionsPerAddress = parse.GetValue(maxPerAddress) },
@@ -173,14 +180,14 @@ internal static class ServeCommand
         CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",
             "wyoming://HOST:PORT", () => null, WyomingEngine.ParseAddress);
 
-    /// <summary>--wyoming-listen needs an engine and a port of its own; --wyoming-store means nothing without it.</summary>
-    private static void ValidateWyoming(System.CommandLine.Parsing.CommandResult result, ListenAddress? listen, bool store, int port, ListenAddress? metrics, bool engine)
+    /// <summary>--wyoming-listen needs an engine and a port of its own; --wyoming-store and --wyoming-zeroconf mean nothing without it.</summary>
+    private static void ValidateWyoming(System.CommandLine.Parsing.CommandResult result, ListenAddress? listen, bool dependent, int port, ListenAddress? metrics, bool engine)
     {
         if (listen is null)
         {
-            if (store)
+            if (dependent)
             {
-                result.AddError("--wyoming-store keeps the voice commands --wyoming-listen takes: give --wyoming-listen HOST:PORT too.");
+                result.AddError("--wyoming-store and --wyoming-zeroconf are about the server --wyoming-listen starts: give --wyoming-listen HOST:PORT too.");
             }
 
             return;

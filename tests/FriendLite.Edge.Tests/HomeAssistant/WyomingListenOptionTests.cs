@@ -25,7 +25,16 @@ public sealed class WyomingListenOptionTests
         var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--wyoming-store"]);
 
         Assert.Equal(2, code);
-        Assert.Contains("--wyoming-store keeps the voice commands --wyoming-listen takes: give --wyoming-listen HOST:PORT too.", error, StringComparison.Ordinal);
+        Assert.Contains("--wyoming-store and --wyoming-zeroconf are about the server --wyoming-listen starts: give --wyoming-listen HOST:PORT too.", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ZeroconfWithoutListen_ExitsTwo()
+    {
+        var (code, _, error) = await CliRunner.RunRootAsync(["serve", "--wyoming-zeroconf"]);
+
+        Assert.Equal(2, code);
+        Assert.Contains("give --wyoming-listen HOST:PORT too.", error, StringComparison.Ordinal);
     }
 
     [Theory]

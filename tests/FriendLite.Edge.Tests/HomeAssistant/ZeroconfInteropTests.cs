@@ -17,7 +17,7 @@ public sealed class ZeroconfInteropTests
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
     /// <summary>Prints "found port addresses server" once the instance resolves, then "removed" after its goodbye.</summary>
-    private const string Browser = """
+    internal const string Browser = """
         import sys, time
         from zeroconf import Zeroconf, ServiceBrowser, ServiceStateChange
         wanted = sys.argv[1]
@@ -78,6 +78,53 @@ public sealed class ZeroconfInteropTests
             {
                 python.Kill();
             }
+        }
+    }
+}
+
+/// <summary>
+/// <c>serve --wyoming-listen ... --wyoming-zeroconf</c> end to end: Home Assistant's mDNS library
+/// finds the running server's Wyoming port under its name, and sees it leave when the server stops.
+/// </summary>
+public sealed class SpeechServerZeroconfTests
+{
+    [PythonZeroconfFact]
+    public async Task TheServersWyomingPort_IsFoundByPythonZeroconf_AndLeavesWithTheStop()
+    {
+        var name = $"friendlite-edge test {Guid.NewGuid().ToString()[..8]}";
+        var log = new LogLines(FriendLite.Edge.Diagnostics.LogLevel.Debug);
+        var server = await TestServer.StartAsync(log: log.Log, configure: o => o with
+        {
+            Engine = () => new SteppedEngine(gated: false),
+            Wyoming = new SpeechServerOptions("0.0.0.0", 0) { ZeroconfName = name },
+        });
+        var port = server.Server.Speech!.EndPoint.Port;
+        await log.WaitForAsync("debug zeroconf: announced", TimeSpan.FromSeconds(30));
+        using var python = Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", ZeroconfInteropTests.Browser, $"{name}._wyoming._tcp.local."])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        try
+        {
+            var found = await python.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+            Assert.True(await server.Server.StopAsync());
+            var removed = await python.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.StartsWith($"found {port} ", found, StringComparison.Ordinal);
+            Assert.Equal("removed", removed);
+        }
+        finally
+        {
+            await python.StandardInput.WriteLineAsync();
+            python.StandardInput.Close();
+            if (!python.WaitForExit(TimeSpan.FromSeconds(10)))
+            {
+                python.Kill();
+            }
+
+            await server.DisposeAsync();
         }
     }
 }
