@@ -66,25 +66,8 @@ internal sealed partial class ConnectionGate
     /// <summary>Accepts until <see cref="StopAsync"/>; each admitted connection becomes a child of <paramref name="connections"/>.</summary>
     public async Task AcceptLoopAsync(TaskGroup connections)
     {
-        while (true)
+        while (await ListeningSocket.AcceptAsync(_listener, () => _stopped, ex => Counters.Count(ConnectionEnd.ServerFull, "unknown", Reasons.Of(ex))) is { } socket)
         {
-            Socket socket;
-            try
-            {
-                socket = await _listener.AcceptAsync();
-            }
-            catch (Exception) when (_stopped)
-            {
-                return;
-            }
-            catch (SocketException ex)
-            {
-                // Out of descriptors (EMFILE) or a connection reset before it was accepted: back off a little, go on.
-                Counters.Count(ConnectionEnd.ServerFull, "unknown", Reasons.Of(ex));
-                await Task.Delay(50);
-                continue;
-            }
-
             Counters.CountAccepted();
             GatedConnection? connection;
             try

@@ -46,6 +46,31 @@ internal static class ListeningSocket
         return listener;
     }
 
+    /// <summary>
+    /// The next connection; null once <paramref name="stopped"/> says the listener was closed on
+    /// purpose. A failed accept (out of descriptors, a client that reset before it was accepted) is
+    /// handed to <paramref name="failed"/> and retried after a short pause: the port keeps accepting.
+    /// </summary>
+    public static async Task<Socket?> AcceptAsync(Socket listener, Func<bool> stopped, Action<SocketException> failed)
+    {
+        while (true)
+        {
+            try
+            {
+                return await listener.AcceptAsync();
+            }
+            catch (Exception) when (stopped())
+            {
+                return null;
+            }
+            catch (SocketException ex)
+            {
+                failed(ex);
+                await Task.Delay(50);
+            }
+        }
+    }
+
     private static IPAddress Resolve(string host, string hostFlag)
     {
         if (host is "0.0.0.0" or "*" or "+")

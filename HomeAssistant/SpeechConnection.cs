@@ -49,7 +49,16 @@ internal sealed partial class SpeechConnection(Socket socket, string peer, Speec
         context.Counters.Opened();
         try
         {
-            group.Spawn("events", ServeAsync);
+            try
+            {
+                group.Spawn("events", ServeAsync);
+            }
+            catch (InvalidOperationException)
+            {
+                // Cancelled with the server between its making and this: it is stopping.
+                await SendFinalAsync(SpeechEvents.Error("The server is stopping.", "stopping"));
+            }
+
             await group.WaitQuietlyAsync();
         }
         finally

@@ -53,25 +53,8 @@ internal sealed class SpeechServer
     {
         try
         {
-            while (true)
+            while (await ListeningSocket.AcceptAsync(_listener, () => _stopped, ex => _context.Log.Debug("wyoming", "accept failed", ("reason", Reasons.Of(ex)))) is { } socket)
             {
-                Socket socket;
-                try
-                {
-                    socket = await _listener.AcceptAsync();
-                }
-                catch (Exception) when (_stopped)
-                {
-                    return;
-                }
-                catch (SocketException ex)
-                {
-                    // Out of descriptors, or a client that reset before it was accepted: the port keeps accepting.
-                    _context.Log.Debug("wyoming", "accept failed", ("reason", Reasons.Of(ex)));
-                    await Task.Delay(50);
-                    continue;
-                }
-
                 Admit(socket, connections);
             }
         }

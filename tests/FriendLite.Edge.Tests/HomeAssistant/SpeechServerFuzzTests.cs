@@ -22,28 +22,7 @@ public sealed class SpeechServerFuzzTests
         await using var server = await SpeechServerTests.StartAsync(engine, speech: o => o with { IdleTimeout = TimeSpan.FromSeconds(3), MaxCommand = TimeSpan.FromSeconds(5) });
         var baseline = Invariants.Take();
         var valid = Conversation(SpeechServerTests.Seconds(0.5));
-        var cases = Mutator.Cases(150);
-        var next = -1;
-        var failures = new List<string>();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < cases)
-            {
-                var seed = Mutator.BaseSeed + i;
-                try
-                {
-                    await OneConnectionAsync(server, Mutator.Mutate(valid, new Random(seed))).WaitAsync(TimeSpan.FromSeconds(30));
-                }
-                catch (Exception ex)
-                {
-                    lock (failures)
-                    {
-                        failures.Add($"seed {seed}: {ex.GetType().Name}: {ex.Message}");
-                    }
-                }
-            }
-        })));
+        var failures = await Mutator.RunAsync(150, parallel: 8, TimeSpan.FromSeconds(30), seed => OneConnectionAsync(server, Mutator.Mutate(valid, new Random(seed))));
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
         var speech = server.Server.Speech!;

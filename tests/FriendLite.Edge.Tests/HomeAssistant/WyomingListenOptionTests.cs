@@ -1,8 +1,4 @@
-using System.Net;
-using System.Net.Sockets;
-using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.HomeAssistant;
-using FriendLite.Edge.Server;
 using FriendLite.Edge.Tests.Support;
 
 namespace FriendLite.Edge.Tests.HomeAssistant;
@@ -58,25 +54,10 @@ public sealed class WyomingListenOptionTests
     }
 
     [Fact]
-    public async Task APortTaken_ExitsOneNamingIt_AndThePublicPortIsFreedAgain()
-    {
-        using var other = new TcpListener(IPAddress.Loopback, 0);
-        other.Start();
-        var taken = ((IPEndPoint)other.LocalEndpoint).Port;
-        using var dir = new TempDirectory();
-        using var lines = new LogLines(LogLevel.Info);
-        var options = new ServerOptions("127.0.0.1", TestServer.FreePort(), dir.Path, LogLevel.Info, Offline: true, TimeSpan.FromSeconds(5))
+    public Task APortTaken_ExitsOneNamingIt_AndThePublicPortIsFreedAgain() =>
+        TakenPort.AssertRefusedAsync("--wyoming-listen", (options, taken) => options with
         {
             ModelPath = Fixtures.Path("ggml-tiny.en-for-tests.bin"),
             Wyoming = new SpeechServerOptions("127.0.0.1", taken),
-        };
-
-        var code = await ServeCommand.RunAsync(options, lines.Log, CancellationToken.None);
-
-        Assert.Equal(1, code);
-        Assert.Equal($"error server: Port {taken} on 127.0.0.1 is already in use by another program: stop it or choose another port with --wyoming-listen.",
-            Assert.Single(lines.Lines, l => l.StartsWith("error", StringComparison.Ordinal)));
-        using var main = new TcpListener(IPAddress.Loopback, options.Port);
-        main.Start(); // the public port, bound before, was closed again
-    }
+        });
 }

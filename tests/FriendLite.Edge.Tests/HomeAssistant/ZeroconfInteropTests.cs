@@ -17,7 +17,7 @@ public sealed class ZeroconfInteropTests
     private static readonly TimeSpan s_wait = TimeSpan.FromSeconds(30);
 
     /// <summary>Prints "found port addresses server" once the instance resolves, then "removed" after its goodbye.</summary>
-    internal const string Browser = """
+    private const string Browser = """
         import sys, time
         from zeroconf import Zeroconf, ServiceBrowser, ServiceStateChange
         wanted = sys.argv[1]
@@ -38,6 +38,26 @@ public sealed class ZeroconfInteropTests
         zc.close()
         """;
 
+    /// <summary>The browser above for <paramref name="instance"/>, its output read line by line.</summary>
+    internal static Process StartBrowser(string instance) =>
+        Process.Start(new ProcessStartInfo(Python, ["-c", Browser, instance])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+
+    /// <summary>Tells the browser to close its Zeroconf and waits for it (killed after 10 s).</summary>
+    internal static async Task EndAsync(Process python)
+    {
+        await python.StandardInput.WriteLineAsync();
+        python.StandardInput.Close();
+        if (!python.WaitForExit(TimeSpan.FromSeconds(10)))
+        {
+            python.Kill();
+        }
+    }
+
     [PythonZeroconfFact]
     public async Task PythonZeroconf_BrowsesResolvesAndSeesTheGoodbye()
     {
@@ -54,12 +74,7 @@ public sealed class ZeroconfInteropTests
         // it finds comes from the answers to its queries.
         await log.WaitForAsync("debug zeroconf: announced", s_wait);
 
-        using var python = Process.Start(new ProcessStartInfo(Python, ["-c", Browser, $"{name}._wyoming._tcp.local."])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var python = StartBrowser($"{name}._wyoming._tcp.local.");
         try
         {
             var found = await python.StandardOutput.ReadLineAsync().WaitAsync(s_wait);
@@ -72,12 +87,7 @@ public sealed class ZeroconfInteropTests
         }
         finally
         {
-            await python.StandardInput.WriteLineAsync();
-            python.StandardInput.Close();
-            if (!python.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                python.Kill();
-            }
+            await ZeroconfInteropTests.EndAsync(python);
         }
     }
 }
@@ -100,12 +110,7 @@ public sealed class SpeechServerZeroconfTests
         });
         var port = server.Server.Speech!.EndPoint.Port;
         await log.WaitForAsync("debug zeroconf: announced", TimeSpan.FromSeconds(30));
-        using var python = Process.Start(new ProcessStartInfo("/usr/bin/python3", ["-c", ZeroconfInteropTests.Browser, $"{name}._wyoming._tcp.local."])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
+        using var python = ZeroconfInteropTests.StartBrowser($"{name}._wyoming._tcp.local.");
         try
         {
             var found = await python.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -117,13 +122,7 @@ public sealed class SpeechServerZeroconfTests
         }
         finally
         {
-            await python.StandardInput.WriteLineAsync();
-            python.StandardInput.Close();
-            if (!python.WaitForExit(TimeSpan.FromSeconds(10)))
-            {
-                python.Kill();
-            }
-
+            await ZeroconfInteropTests.EndAsync(python);
             await server.DisposeAsync();
         }
     }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.Server;
 using FriendLite.Edge.Tests.Support;
 
@@ -40,26 +39,8 @@ public sealed class MetricsListenTests
     }
 
     [Fact]
-    public async Task Serve_MetricsPortTaken_ExitsOneNamingThePort()
-    {
-        using var other = new TcpListener(IPAddress.Loopback, 0);
-        other.Start();
-        var taken = ((IPEndPoint)other.LocalEndpoint).Port;
-        using var dir = new TempDirectory();
-        using var lines = new LogLines(LogLevel.Info);
-        var options = new ServerOptions("127.0.0.1", TestServer.FreePort(), dir.Path, LogLevel.Info, Offline: true, TimeSpan.FromSeconds(5))
-        {
-            MetricsListen = new ListenAddress("127.0.0.1", taken),
-        };
-
-        var code = await ServeCommand.RunAsync(options, lines.Log, CancellationToken.None);
-
-        Assert.Equal(1, code);
-        Assert.Equal($"error server: Port {taken} on 127.0.0.1 is already in use by another program: stop it or choose another port with --metrics-listen.",
-            Assert.Single(lines.Lines, l => l.StartsWith("error", StringComparison.Ordinal)));
-        using var main = new TcpListener(IPAddress.Loopback, options.Port);
-        main.Start(); // the public port, bound before, was closed again
-    }
+    public Task Serve_MetricsPortTaken_ExitsOneNamingThePort() =>
+        TakenPort.AssertRefusedAsync("--metrics-listen", (options, taken) => options with { MetricsListen = new ListenAddress("127.0.0.1", taken) });
 
     [Theory]
     [InlineData("9100")]

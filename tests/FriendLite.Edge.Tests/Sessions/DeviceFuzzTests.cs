@@ -55,28 +55,7 @@ public sealed class DeviceFuzzTests
         var (user, token) = await server.CreateUserAsync("fuzz@example.com");
         var baseline = Invariants.Take();
         var opus = Fixtures.OpusPackets("jfk-20ms.opuspackets").Take(40).ToList();
-        var cases = Mutator.Cases(120);
-        var next = -1;
-        var failures = new List<string>();
-        await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(async () =>
-        {
-            int i;
-            while ((i = Interlocked.Increment(ref next)) < cases)
-            {
-                var seed = Mutator.BaseSeed + i;
-                try
-                {
-                    await OneSessionAsync(server, token, opus, seed).WaitAsync(TimeSpan.FromSeconds(30));
-                }
-                catch (Exception ex)
-                {
-                    lock (failures)
-                    {
-                        failures.Add($"seed {seed}: {ex.GetType().Name}: {ex.Message}");
-                    }
-                }
-            }
-        })));
+        var failures = await Mutator.RunAsync(120, parallel: 8, TimeSpan.FromSeconds(30), seed => OneSessionAsync(server, token, opus, seed));
 
         Assert.True(failures.Count == 0, string.Join("\n", failures.Take(5)));
         await Invariants.AssertBackToAsync(baseline, server);

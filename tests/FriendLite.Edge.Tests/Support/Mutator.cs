@@ -15,6 +15,37 @@ internal static class Mutator
     /// <summary>How many cases a fuzz test runs: <c>FRIENDLITE_FUZZ_CASES</c> (a longer campaign by hand), else <paramref name="ci"/>.</summary>
     public static int Cases(int ci) => int.TryParse(Environment.GetEnvironmentVariable("FRIENDLITE_FUZZ_CASES"), out var cases) ? cases : ci;
 
+    /// <summary>
+    /// Runs <see cref="Cases"/>(<paramref name="ci"/>) cases, <paramref name="parallel"/> at a time, each
+    /// given its seed and <paramref name="timeout"/>; returns the failures, each naming its seed.
+    /// </summary>
+    public static async Task<List<string>> RunAsync(int ci, int parallel, TimeSpan timeout, Func<int, Task> oneCase)
+    {
+        var cases = Cases(ci);
+        var next = -1;
+        var failures = new List<string>();
+        await Task.WhenAll(Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < cases)
+            {
+                var seed = BaseSeed + i;
+                try
+                {
+                    await oneCase(seed).WaitAsync(timeout);
+                }
+                catch (Exception ex)
+                {
+                    lock (failures)
+                    {
+                        failures.Add($"seed {seed}: {ex.GetType().Name}: {ex.Message}");
+                    }
+                }
+            }
+        })));
+        return failures;
+    }
+
     private static readonly byte[][] s_interesting =
     [
         "\r"u8.ToArray(), "\n"u8.ToArray(), "\r\n"u8.ToArray(), "\0"u8.ToArray(), " "u8.ToArray(), "\t"u8.ToArray(), ":"u8.ToArray(), ";"u8.ToArray(),
