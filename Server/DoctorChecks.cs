@@ -196,9 +196,9 @@ internal static class DoctorChecks
             : DoctorResult.Fail(check, $"{cpu.Summary}: {reason}", "transcribe with a Wyoming server instead: --asr wyoming://HOST:PORT");
     }
 
-    public static DoctorResult Port(string host, int port, string dataDirectory)
+    /// <summary>Whether serve could bind <paramref name="host"/>:<paramref name="port"/>, the address <paramref name="flag"/> gives (<c>--port</c>, <c>--wyoming-listen</c>).</summary>
+    public static DoctorResult Port(string host, int port, string dataDirectory, string check = "port", string flag = "--port")
     {
-        const string check = "port";
         var where = $"{host}:{port.ToString(CultureInfo.InvariantCulture)}";
         IPAddress address;
         try
@@ -225,11 +225,11 @@ internal static class DoctorChecks
                 return DoctorResult.Ok(check, $"{where} in use by the running server ({pid})");
             }
 
-            return DoctorResult.Fail(check, $"{where} is taken by another program", "stop it (see 'ss -ltnp'), or give another --port");
+            return DoctorResult.Fail(check, $"{where} is taken by another program", $"stop it (see 'ss -ltnp'), or give another {flag}");
         }
         catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AccessDenied)
         {
-            return DoctorResult.Fail(check, $"{where} needs privileges this user lacks", "give a --port above 1023");
+            return DoctorResult.Fail(check, $"{where} needs privileges this user lacks", $"give {flag} a port above 1023");
         }
         catch (SocketException ex)
         {

@@ -20,7 +20,11 @@ internal sealed class DoctorCommand(TextWriter output, TimeProvider time)
     private static readonly TimeSpan s_llmTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>What doctor checks, as serve's options give it.</summary>
-    internal sealed record Settings(string DataDirectory, string Host, int Port, MinFreeDisk MinFreeDisk, string? Model, string? VadModel, Uri? Asr, string? LlmUrl, bool Offline);
+    internal sealed record Settings(string DataDirectory, string Host, int Port, MinFreeDisk MinFreeDisk, string? Model, string? VadModel, Uri? Asr, string? LlmUrl, bool Offline)
+    {
+        /// <summary>The Wyoming speech-to-text server's address (<c>--wyoming-listen</c>); null for none.</summary>
+        public ListenAddress? Wyoming { get; init; }
+    }
 
     /// <summary>The command; every finding is a line of the report, on <paramref name="output"/>.</summary>
     public static Command Create(TextWriter output)
@@ -34,15 +38,19 @@ internal sealed class DoctorCommand(TextWriter output, TimeProvider time)
         var llmUrl = MemoryOptions.UrlOption();
         var offline = ServeCommand.OfflineOption();
         var minFreeDisk = ServeCommand.MinFreeDiskOption();
+        var wyoming = ServeCommand.WyomingListenOption();
         var command = new Command("doctor",
             "Check what serve with the same options would meet: data directory, database, model files, CPU, port, ASR and LLM servers, clock. Exit 1 when a check fails.")
         {
-            dataDir, host, port, model, vadModel, asr, llmUrl, offline, minFreeDisk,
+            dataDir, host, port, model, vadModel, asr, llmUrl, offline, minFreeDisk, wyoming,
         };
         var doctor = new DoctorCommand(output, TimeProvider.System);
         command.SetAction((parse, ct) => doctor.RunAsync(
             new Settings(Path.GetFullPath(parse.GetValue(dataDir)!), parse.GetValue(host)!, parse.GetValue(port), parse.GetValue(minFreeDisk)!,
-                NonEmpty(parse.GetValue(model)), NonEmpty(parse.GetValue(vadModel)), parse.GetValue(asr), NonEmpty(parse.GetValue(llmUrl)), parse.GetValue(offline)),
+                NonEmpty(parse.GetValue(model)), NonEmpty(parse.GetValue(vadModel)), parse.GetValue(asr), NonEmpty(parse.GetValue(llmUrl)), parse.GetValue(offline))
+            {
+                Wyoming = parse.GetValue(wyoming),
+            },
             ct));
         return command;
     }
@@ -70,6 +78,11 @@ internal sealed class DoctorCommand(TextWriter output, TimeProvider time)
 
         await Report(DoctorChecks.Cpu(settings.Asr is not null));
         await Report(DoctorChecks.Port(settings.Host, settings.Port, settings.DataDirectory));
+        if (settings.Wyoming is { } wyoming)
+        {
+            await Report(DoctorChecks.Port(wyoming.Host, wyoming.Port, settings.DataDirectory, "wyoming port", "--wyoming-listen"));
+        }
+
         if (settings.Asr is { } asr)
         {
             await Report(settings.Offline ? DoctorResult.Skip("asr", "--offline makes no outbound connection") : await AsrAsync(asr, cancellationToken));

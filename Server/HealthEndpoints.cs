@@ -40,6 +40,12 @@ internal static class HealthEndpoints
             ["memory"] = new("ok", server.MemoryStatus),
             ["workers"] = CheckWorkers(server.Workers),
         };
+        if (server.Speech is { } speech)
+        {
+            components["wyoming"] = new("ok", $"Home Assistant's speech-to-text on {speech.EndPoint}: {speech.Counters.Open} connected, "
+                + $"{speech.Counters.Transcripts} voice commands transcribed");
+        }
+
         // Degraded, not ok, when something asked for is missing: a model that did not load, a Silero VAD that fell back.
         var wanted = TranscriptionSetup.Transcribes(server.Options) && !server.TranscriptionStatus.StartsWith("ok: ", StringComparison.Ordinal);
         var status = database.Status != "ok" ? "unhealthy"

@@ -60,10 +60,7 @@ internal static class ServeCommand
             "How long a transcription or extraction worker may hold work without progress before it counts as stuck and systemd's watchdog is no longer fed "
             + "(always longer than one ASR request or LLM try; raise it for a model whose 30 s window takes longer on this machine) (e.g. 5m).", "DURATION",
             () => null, ParseStallTimeout, shown: "4 x WatchdogSec, at least 2m");
-        var wyomingListen = CliOptions.Create<ListenAddress?>("--wyoming-listen",
-            "Also serve Home Assistant's voice assistant as a Wyoming speech-to-text server on this address (e.g. 0.0.0.0:10300), with --model's engine (or --asr's). "
-            + "The protocol has no authentication: listen on a trusted network only.", "HOST:PORT",
-            () => null, ListenAddress.Parse, shown: "off");
+        var wyomingListen = WyomingListenOption();
         var wyomingStore = CliOptions.Flag("--wyoming-store", "Keep each voice command as a conversation of the first administrator (audio and transcript); without it commands are not kept.");
         var wyomingZeroconf = CliOptions.Flag("--wyoming-zeroconf",
             "Advertise --wyoming-listen's server over zeroconf (_wyoming._tcp, mDNS on UDP 5353, beside avahi-daemon), so Home Assistant discovers it.");
@@ -175,6 +172,12 @@ internal static class ServeCommand
     public static Option<string?> VadModelOption() =>
         CliOptions.Create<string?>("--vad-model", "A Silero VAD model in ggml format (e.g. ggml-silero-v6.2.0.bin) to find speech with.",
             "PATH", () => null, text => text, shown: "the built-in energy VAD");
+
+    public static Option<ListenAddress?> WyomingListenOption() =>
+        CliOptions.Create<ListenAddress?>("--wyoming-listen",
+            "Also serve Home Assistant's voice assistant as a Wyoming speech-to-text server on this address (e.g. 0.0.0.0:10300), with --model's engine (or --asr's). "
+            + "The protocol has no authentication: listen on a trusted network only.", "HOST:PORT",
+            () => null, ListenAddress.Parse, shown: "off");
 
     public static Option<Uri?> AsrOption() =>
         CliOptions.Create<Uri?>("--asr", "Transcribe with a Wyoming ASR server (e.g. wyoming-faster-whisper) instead of a local --model; not with --offline.",

@@ -105,6 +105,10 @@ public sealed class SpeechServerTests
         Assert.Equal(3, metrics["friendlite_voice_command_seconds_count"]);
         Assert.Equal(1, metrics["friendlite_wyoming_connections"]);
         Assert.Equal(0, metrics["friendlite_wyoming_errors_total"]);
+        using var health = System.Text.Json.JsonDocument.Parse(await server.Client.GetStringAsync("/health"));
+        var wyoming = health.RootElement.GetProperty("components").GetProperty("wyoming");
+        Assert.Equal("ok", wyoming.GetProperty("status").GetString());
+        Assert.Equal($"Home Assistant's speech-to-text on {server.Server.Speech.EndPoint}: 1 connected, 3 voice commands transcribed", wyoming.GetProperty("detail").GetString());
         // Voice commands are not kept by default: no conversation, no WAV.
         Assert.Empty(await new ConversationStore(server.Server.Database).ListAsync(null, 100, default));
         Assert.Empty(Directory.EnumerateFiles(server.DataDirectory.Path, "*.wav", SearchOption.AllDirectories));

@@ -108,6 +108,28 @@ public sealed class DoctorCommandTests
     }
 
     [Fact]
+    public async Task Doctor_WyomingPortHeldByAnotherProgram_FailsItsLineNamingTheFlag()
+    {
+        using var dir = new TempDirectory();
+        var held = new TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        try
+        {
+            var port = ((IPEndPoint)held.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+
+            var (code, output, _) = await DoctorAsync(dir.Path, "--wyoming-listen", $"127.0.0.1:{port}");
+
+            Assert.Equal($"FAIL wyoming port: 127.0.0.1:{port} is taken by another program — stop it (see 'ss -ltnp'), or give another --wyoming-listen",
+                Line(Lines(output), "wyoming port"));
+            Assert.Equal(1, code);
+        }
+        finally
+        {
+            held.Stop();
+        }
+    }
+
+    [Fact]
     public async Task Doctor_PortHeldByAnotherProgram_FailsThePortLineNamingIt()
     {
         using var dir = new TempDirectory();
