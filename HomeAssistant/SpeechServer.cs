@@ -71,45 +71,54 @@ internal sealed class SpeechServer
         _listener.Dispose();
     }
 
-    /// <summary>One connection, from its first byte to its socket closed; never throws (a connection's fault is its own).</summary>
+    /// <summary>
+    /// One connection, from its first byte to its socket closed. Never throws: a fault of one
+    /// connection, named or not, ends that connection alone and never the group its neighbours run in.
+    /// </summary>
     private async Task ServeAsync(Socket socket, string peer, bool admitted, TaskGroup connections)
     {
-        SpeechConnection connection;
+        SpeechConnection? connection = null;
         try
         {
             connection = new SpeechConnection(socket, peer, _options, _context);
+            await connection.RunAsync(admitted, connections); // gives its place in the registry back itself
         }
-        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        catch (Exception ex)
         {
-            // It reset before it could be served.
-            if (admitted)
+            if (connection is null && admitted)
             {
-                _context.Sessions.ReleaseOther();
+                _context.Sessions.ReleaseOther(); // it reset before it could be served
             }
 
-            socket.Dispose();
-            _context.Log.Debug("wyoming", "a connection ended before it was served", ("remote", peer), ("reason", Reasons.Of(ex)));
-            return;
+            _context.Log.Exception(connection is null ? LogLevel.Debug : LogLevel.Error, "wyoming", $"the connection of {peer} ended with a fault", ex);
         }
-
-        using (connection)
+        finally
         {
-            await connection.RunAsync(admitted, connections);
+            if (connection is null)
+            {
+                socket.Dispose();
+            }
+            else
+            {
+                connection.Dispose();
+            }
         }
     }
 
     private void Admit(Socket socket, TaskGroup connections)
     {
-        socket.NoDelay = true;
-        var peer = socket.RemoteEndPoint?.ToString() ?? "unknown";
-        var admitted = _context.Sessions.TryReserveOther();
+        var peer = "unknown";
+        var admitted = false;
         try
         {
+            socket.NoDelay = true;
+            peer = socket.RemoteEndPoint?.ToString() ?? peer;
+            admitted = _context.Sessions.TryReserveOther();
             connections.Spawn($"wyoming {peer}", _ => ServeAsync(socket, peer, admitted, connections));
         }
         catch (Exception ex)
         {
-            // The group is stopping (the server is), or this one connection could not be set up: only it is refused.
+            // The group is stopping (the server is), or this one connection reset or could not be set up: only it is refused.
             if (admitted)
             {
                 _context.Sessions.ReleaseOther();

@@ -1,4 +1,5 @@
 using FriendLite.Edge.Concurrency;
+using FriendLite.Edge.Diagnostics;
 using FriendLite.Edge.HomeAssistant;
 using FriendLite.Edge.Storage;
 using FriendLite.Edge.Transcription;
@@ -53,7 +54,23 @@ internal sealed partial class EdgeServer
         if (Options.Wyoming?.ZeroconfName is { } name)
         {
             var advertiser = new ZeroconfAdvertiser(name, speech.EndPoint.Port, ZeroconfAdvertiser.AddressesFor(speech.EndPoint.Address), ZeroconfAdvertiser.LocalHostName(), _log);
-            group.Spawn("zeroconf", advertiser.RunAsync);
+            group.Spawn("zeroconf", token => AdvertiseContainedAsync(advertiser, token));
+        }
+    }
+
+    /// <summary>
+    /// Failure domain: the advertising. It shares its group with the Wyoming connections, so a fault
+    /// nobody named ends the advertising alone (logged; the server is still added by host and port).
+    /// </summary>
+    private async Task AdvertiseContainedAsync(ZeroconfAdvertiser advertiser, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await advertiser.RunAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            _log.Exception(LogLevel.Error, "zeroconf", "zeroconf advertising failed and stopped; add the server to Home Assistant by host and port", ex);
         }
     }
 
