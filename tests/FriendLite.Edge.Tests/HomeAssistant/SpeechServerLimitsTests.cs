@@ -141,8 +141,11 @@ public sealed class SpeechServerLimitsTests
         {
             // Asks and asks, never reads: the answers fill both sides' buffers, and a write waits.
             var describe = Encoding.UTF8.GetBytes("{\"type\": \"describe\"}\n");
+            await client.SendRawAsync(describe);
+            await WaitUntilAsync(() => server.Server.Speech!.Counters.Open == 1, "the connection to be served");
             var closed = false;
-            for (var i = 0; i < 200_000 && !closed; i++)
+            var deadline = DateTime.UtcNow.AddSeconds(60); // however large the kernel's buffers grow, not forever
+            for (var i = 1; !closed && DateTime.UtcNow < deadline; i++)
             {
                 try
                 {
